@@ -1,0 +1,2 @@
+// Placeholder entry point; the host is written in the foundation work.
+return 0;
