@@ -1,0 +1,98 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace Ots.Protocol.Http;
+
+/// <summary>The methods the service routes on; every other valid token is <see cref="Other"/>.</summary>
+public enum KnownMethod : byte
+{
+    /// <summary>Any other method token (answered 404 or 405).</summary>
+    Other,
+
+    /// <summary><c>GET</c>.</summary>
+    Get,
+
+    /// <summary><c>HEAD</c>.</summary>
+    Head,
+
+    /// <summary><c>POST</c>.</summary>
+    Post,
+}
+
+/// <summary>The resources of the API, matched exactly on the path (the query is ignored).</summary>
+public enum RequestTarget : byte
+{
+    /// <summary>No such resource: 404.</summary>
+    Unknown,
+
+    /// <summary><c>/generate</c>.</summary>
+    Generate,
+
+    /// <summary><c>/secrets/{secret_key}</c>; the key is in <see cref="RequestHead.Key"/>.</summary>
+    Secret,
+
+    /// <summary><c>/healthz</c>.</summary>
+    Health,
+
+    /// <summary><c>/readyz</c>.</summary>
+    Ready,
+}
+
+/// <summary>How the request body is delimited (RFC 9112 §6.3).</summary>
+public enum BodyFraming : byte
+{
+    /// <summary>No body: neither <c>Content-Length</c> nor <c>Transfer-Encoding</c>.</summary>
+    None,
+
+    /// <summary>Exactly <see cref="RequestHead.ContentLength"/> bytes follow the head.</summary>
+    ContentLength,
+
+    /// <summary><c>Transfer-Encoding: chunked</c>.</summary>
+    Chunked,
+}
+
+/// <summary>The raw key segment of <c>/secrets/{key}</c>, copied out of the request so the input buffer can be released.</summary>
+[InlineArray(Capacity)]
+public struct KeySegment
+{
+    /// <summary>A well-formed key is 43 base64url characters; anything longer cannot be one.</summary>
+    public const int Capacity = 43;
+
+    private byte _element0;
+}
+
+/// <summary>What the service needs from a request line and header section. Plain data; filled by <see cref="Http1Parser"/>.</summary>
+[SuppressMessage("Design", "CA1051", Justification = "Plain data filled in place by the parser; a property would copy the inline key.")]
+public struct RequestHead
+{
+    /// <summary>The method.</summary>
+    public KnownMethod Method;
+
+    /// <summary>The resource.</summary>
+    public RequestTarget Target;
+
+    /// <summary>True for HTTP/1.1, false for HTTP/1.0.</summary>
+    public bool IsHttp11;
+
+    /// <summary>Whether the connection stays open after the response (RFC 9112 §9.3).</summary>
+    public bool KeepAlive;
+
+    /// <summary>The client sent <c>Expect: 100-continue</c> on HTTP/1.1 and waits for <c>100 Continue</c> before the body.</summary>
+    public bool ExpectContinue;
+
+    /// <summary>How the body is delimited.</summary>
+    public BodyFraming Framing;
+
+    /// <summary>The body length when <see cref="Framing"/> is <see cref="BodyFraming.ContentLength"/>.</summary>
+    public long ContentLength;
+
+    /// <summary>The key segment of <c>/secrets/{key}</c>; valid for <see cref="KeyLength"/> bytes.</summary>
+    public KeySegment Key;
+
+    /// <summary>Bytes of <see cref="Key"/> in use, or -1 when the segment was longer than <see cref="KeySegment.Capacity"/> (so no valid key).</summary>
+    public int KeyLength;
+
+    /// <summary>The key segment as a span (empty when it was too long to be a key).</summary>
+    [UnscopedRef]
+    public ReadOnlySpan<byte> KeySpan => KeyLength > 0 ? ((ReadOnlySpan<byte>)Key)[..KeyLength] : default;
+}

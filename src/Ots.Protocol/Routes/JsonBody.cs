@@ -1,0 +1,91 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace Ots.Protocol.Routes;
+
+/// <summary>What the two route readers share: reader options, string copying with the contract's rules, string escaping.</summary>
+internal static class JsonBody
+{
+    /// <summary>
+    /// Strict RFC 8259: no comments, no trailing commas (both are the defaults, restated because the contract
+    /// depends on them); a small depth, since only <c>ttl</c> nests and unknown members are skipped.
+    /// </summary>
+    public static readonly JsonReaderOptions ReaderOptions = new()
+    {
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        MaxDepth = 16,
+    };
+
+    /// <summary>
+    /// Escapes only what JSON requires (quote, backslash, control characters) and leaves other text as UTF-8:
+    /// the body is served as <c>application/json</c>, never embedded in HTML, so HTML-safe escaping buys nothing.
+    /// </summary>
+    public static JavaScriptEncoder Encoder => JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
+    /// <summary>
+    /// Copies the current string token, unescaped, into <paramref name="destination"/>. False for a token that is
+    /// not a string, or whose text is not valid Unicode (invalid UTF-8, a lone surrogate escape such as <c>"\ud800"</c>).
+    /// </summary>
+    public static bool TryCopyString(ref Utf8JsonReader reader, Span<byte> destination, out int length)
+    {
+        length = 0;
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return false;
+        }
+
+        // Unescaping never lengthens a string, so the caller's buffer (as large as the body) always has room.
+        // CopyString throws InvalidOperationException for an escape that is not valid UTF-16 (a lone surrogate).
+        try
+        {
+            length = reader.CopyString(destination);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        // The reader does not validate UTF-8 in unescaped strings; a secret must round-trip as text.
+        return Utf8.IsValid(destination[..length]);
+    }
+
+    /// <summary>
+    /// Writes <c>{"name":"value"}</c> to <paramref name="output"/> with <paramref name="value"/> escaped as needed.
+    /// Returns the bytes written; the caller sizes the output with <see cref="MaxObjectLength"/>.
+    /// </summary>
+    public static int WriteStringObject(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> value, Span<byte> output)
+    {
+        prefix.CopyTo(output);
+        var written = prefix.Length;
+        if (Encoder.FindFirstCharacterToEncodeUtf8(value) < 0)
+        {
+            value.CopyTo(output[written..]);
+            written += value.Length;
+        }
+        else
+        {
+            var status = Encoder.EncodeUtf8(value, output[written..], out _, out var escaped);
+            if (status != OperationStatus.Done)
+            {
+                ThrowHelper.ThrowEncodingFailed(status);
+            }
+
+            written += escaped;
+        }
+
+        "\"}"u8.CopyTo(output[written..]);
+        return written + 2;
+    }
+
+    /// <summary>The largest <see cref="WriteStringObject"/> result: every byte may become a six-byte <c>\uXXXX</c>.</summary>
+    public static int MaxObjectLength(int prefixLength, int valueLength) =>
+        prefixLength + (JsonConstants.MaxExpansionFactor * valueLength) + 2;
+
+    private static class JsonConstants
+    {
+        public const int MaxExpansionFactor = 6;
+    }
+}
