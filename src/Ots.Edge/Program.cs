@@ -1,2 +1,4 @@
-// Placeholder entry point; the host is written in the foundation work.
-return 0;
+using Ots.Edge.Hosting;
+
+// The slim Kestrel host with OtsConnectionHandler on every endpoint; see Hosting/EdgeHost.cs.
+return await EdgeHost.RunAsync(args);

@@ -1,0 +1,184 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Ots.Protocol.Http;
+using Ots.Protocol.Routes;
+
+namespace Ots.Edge.Hosting;
+
+/// <summary>
+/// Every setting of the edge, read from standard .NET configuration (command line, <c>OTS_</c> environment
+/// variables, appsettings.json) and validated once at start. The option table lives in <see cref="Settings"/>
+/// so that loading, validation and <c>--help</c> cannot drift apart.
+/// </summary>
+public sealed record OtsOptions
+{
+    /// <summary>The listen URLs when none are configured.</summary>
+    public const string DefaultUrls = "http://localhost:8080";
+
+    /// <summary>A StackExchange.Redis configuration string of a remote Garnet/Redis; empty for the embedded Garnet.</summary>
+    public string Store { get; init; } = "";
+
+    /// <summary>Where the embedded Garnet keeps its AOF and checkpoints.</summary>
+    public string DataDir { get; init; } = "data";
+
+    /// <summary>Wrong phrases a secret survives; the last one destroys it.</summary>
+    public int MaxPhraseAttempts { get; init; } = 5;
+
+    /// <summary>Optional server-wide HKDF salt: a dump of the store is useless without it.</summary>
+    public byte[] Pepper { get; init; } = [];
+
+    /// <summary>Largest decoded request body.</summary>
+    public int MaxBodyBytes { get; init; } = HttpLimits.DefaultMaxBodyBytes;
+
+    /// <summary>Default and maximum time to live.</summary>
+    public TtlPolicy Ttl { get; init; } = TtlPolicy.Default;
+
+    /// <summary>How long a store call may take before the request is answered 503.</summary>
+    public TimeSpan StoreTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Time allowed from a request's first byte to the end of its header section (slowloris).</summary>
+    public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time allowed to receive a request body once its head is in.</summary>
+    public TimeSpan BodyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an idle keep-alive connection stays open.</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Open connections at most; further ones are refused by Kestrel.</summary>
+    public long MaxConnections { get; init; } = 10_000;
+
+    /// <summary>The documented settings: configuration key, command-line switch, meaning and default.</summary>
+    public static IReadOnlyList<Setting> Settings { get; } =
+    [
+        new("Store", "--store", "Redis/Garnet connection string (StackExchange.Redis format); empty: embedded Garnet", "(embedded)"),
+        new("DataDir", "--data-dir", "data directory of the embedded Garnet (AOF, checkpoints)", "./data"),
+        new("MaxPhraseAttempts", "--max-phrase-attempts", "wrong phrases before a secret is destroyed (1-1000)", "5"),
+        new("Pepper", "--pepper", "optional server secret mixed into every key derivation, base64, at least 16 bytes", "(none)"),
+        new("MaxBodyBytes", "--max-body-bytes", "largest request body in bytes (1024-16777216)", "131072"),
+        new("DefaultTtlSeconds", "--default-ttl-seconds", "time to live when the request names none", "604800"),
+        new("MaxTtlSeconds", "--max-ttl-seconds", "longest time to live; longer requests are clamped", "604800"),
+        new("StoreTimeoutSeconds", "--store-timeout-seconds", "store call timeout before a 503", "2"),
+        new("HeaderTimeoutSeconds", "--header-timeout-seconds", "time to receive a request's headers", "10"),
+        new("BodyTimeoutSeconds", "--body-timeout-seconds", "time to receive a request's body", "10"),
+        new("KeepAliveTimeoutSeconds", "--keep-alive-timeout-seconds", "idle time before a keep-alive connection closes", "120"),
+        new("MaxConnections", "--max-connections", "open connections at most", "10000"),
+    ];
+
+    /// <summary>Command-line switches mapped to configuration keys (<c>--data-dir</c> → <c>DataDir</c>).</summary>
+    public static Dictionary<string, string> SwitchMappings()
+    {
+        var mappings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var setting in Settings)
+        {
+            mappings[setting.Switch] = setting.Key;
+        }
+
+        return mappings;
+    }
+
+    /// <summary>Reads and validates the options. Returns false with one line saying what is wrong.</summary>
+    public static bool TryLoad(IConfiguration configuration, out OtsOptions options, out string error)
+    {
+        options = new OtsOptions();
+        var reader = new Reader(configuration);
+        var defaultTtl = reader.Seconds("DefaultTtlSeconds", 604_800, 0.001, 604_800);
+        var maxTtl = reader.Seconds("MaxTtlSeconds", 604_800, 0.001, 604_800);
+        options = new OtsOptions
+        {
+            Store = configuration["Store"]?.Trim() ?? "",
+            DataDir = reader.Text("DataDir", "data"),
+            MaxPhraseAttempts = (int)reader.Integer("MaxPhraseAttempts", 5, 1, 1000),
+            Pepper = reader.Pepper("Pepper"),
+            MaxBodyBytes = (int)reader.Integer("MaxBodyBytes", HttpLimits.DefaultMaxBodyBytes, 1024, 16 * 1024 * 1024),
+            Ttl = new TtlPolicy((long)Math.Ceiling(defaultTtl.TotalMilliseconds), (long)Math.Ceiling(maxTtl.TotalMilliseconds)),
+            StoreTimeout = reader.Seconds("StoreTimeoutSeconds", 2, 0.05, 60),
+            HeaderTimeout = reader.Seconds("HeaderTimeoutSeconds", 10, 0.1, 3600),
+            BodyTimeout = reader.Seconds("BodyTimeoutSeconds", 10, 0.1, 3600),
+            KeepAliveTimeout = reader.Seconds("KeepAliveTimeoutSeconds", 120, 0.1, 86_400),
+            MaxConnections = reader.Integer("MaxConnections", 10_000, 1, 1_000_000),
+        };
+
+        if (reader.Error is null && options.Ttl.DefaultMilliseconds > options.Ttl.MaxMilliseconds)
+        {
+            reader.Error = "invalid DefaultTtlSeconds: it must not exceed MaxTtlSeconds";
+        }
+
+        error = reader.Error ?? "";
+        return reader.Error is null;
+    }
+
+    /// <summary>One documented setting.</summary>
+    public sealed record Setting(string Key, string Switch, string Description, string Default)
+    {
+        /// <summary>The environment variable that sets it.</summary>
+        public string EnvironmentVariable => "OTS_" + Key.ToUpperInvariant();
+    }
+
+    /// <summary>Reads typed values and keeps the first error, phrased for a person.</summary>
+    private sealed class Reader(IConfiguration configuration)
+    {
+        public string? Error { get; set; }
+
+        public string Text(string key, string fallback)
+        {
+            var value = configuration[key];
+            return string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
+        }
+
+        public long Integer(string key, long fallback, long min, long max)
+        {
+            var value = configuration[key];
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                return fallback;
+            }
+
+            if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var result) && result >= min && result <= max)
+            {
+                return result;
+            }
+
+            Fail($"invalid {key} '{value}': expected a whole number from {min} to {max}");
+            return fallback;
+        }
+
+        public TimeSpan Seconds(string key, double fallback, double min, double max)
+        {
+            var value = configuration[key];
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                return TimeSpan.FromSeconds(fallback);
+            }
+
+            if (double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var result) && result >= min && result <= max)
+            {
+                return TimeSpan.FromSeconds(result);
+            }
+
+            Fail(string.Create(CultureInfo.InvariantCulture, $"invalid {key} '{value}': expected seconds from {min} to {max}"));
+            return TimeSpan.FromSeconds(fallback);
+        }
+
+        public byte[] Pepper(string key)
+        {
+            var value = configuration[key];
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                return [];
+            }
+
+            // Never echo the value: it is a secret.
+            var buffer = new byte[value.Length];
+            if (Convert.TryFromBase64String(value.Trim(), buffer, out var length) && length >= 16)
+            {
+                return buffer[..length];
+            }
+
+            Fail($"invalid {key}: expected base64 of at least 16 bytes");
+            return [];
+        }
+
+        private void Fail(string message) => Error ??= message;
+    }
+}

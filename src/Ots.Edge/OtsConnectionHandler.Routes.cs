@@ -1,0 +1,258 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Ots.Crypto;
+using Ots.Edge.Hosting;
+using Ots.Edge.Store;
+using Ots.Protocol.Http;
+using Ots.Protocol.Routes;
+using StackExchange.Redis;
+
+namespace Ots.Edge;
+
+/// <summary>
+/// Layout of the per-connection buffer that holds one request's key material between the synchronous crypto
+/// and the store round trip: raw key (id ‖ k) ‖ AES key ‖ record tag. Wiped after every request.
+/// </summary>
+internal static class KeyMaterial
+{
+    public const int RawKeyOffset = 0;
+    public const int AesKeyOffset = SecretKey.RawLength;
+    public const int TagOffset = AesKeyOffset + KeyDerivation.AesKeyLength;
+    public const int Length = TagOffset + KeyDerivation.RecordTagLength;
+
+    public static Memory<byte> Id(byte[] material) => material.AsMemory(RawKeyOffset, SecretKey.IdLength);
+
+    public static Memory<byte> Tag(byte[] material) => material.AsMemory(TagOffset, KeyDerivation.RecordTagLength);
+
+    public static Span<byte> RawKey(byte[] material) => material.AsSpan(RawKeyOffset, SecretKey.RawLength);
+
+    public static Span<byte> Derived(byte[] material) => material.AsSpan(AesKeyOffset, KeyDerivation.OutputLength);
+
+    public static ReadOnlySpan<byte> AesKey(byte[] material) => material.AsSpan(AesKeyOffset, KeyDerivation.AesKeyLength);
+}
+
+/// <content>Routing and the two API routes.</content>
+internal sealed partial class OtsConnectionHandler
+{
+    /// <summary>Answers one complete request. Synchronous routes complete without allocating.</summary>
+    private ValueTask DispatchAsync(in RequestHead head, in ReadOnlySequence<byte> body, ConnectionDirective connection, byte[] material, PipeWriter output)
+    {
+        switch (head.Target)
+        {
+            case RequestTarget.Generate when head.Method == KnownMethod.Post:
+                return CreateAsync(body, connection, material, output);
+
+            case RequestTarget.Secret when head.Method == KnownMethod.Post:
+                return RevealAsync(head.KeySpan, body, connection, material, output);
+
+            case RequestTarget.Generate or RequestTarget.Secret:
+                ResponseWriter.Write(output, HttpStatus.MethodNotAllowed, ApiErrors.MethodNotAllowed, connection, AllowHeader.Post);
+                return default;
+
+            case RequestTarget.Health or RequestTarget.Ready when head.Method is not (KnownMethod.Get or KnownMethod.Head):
+                ResponseWriter.Write(output, HttpStatus.MethodNotAllowed, ApiErrors.MethodNotAllowed, connection, AllowHeader.GetHead);
+                return default;
+
+            case RequestTarget.Health:
+                ResponseWriter.Write(output, HttpStatus.OK, ApiErrors.Healthy, connection, omitBody: head.Method == KnownMethod.Head);
+                return default;
+
+            case RequestTarget.Ready:
+                return ReadyAsync(connection, head.Method == KnownMethod.Head, output);
+
+            default:
+                ResponseWriter.Write(output, HttpStatus.NotFound, ApiErrors.NotFound, connection);
+                return default;
+        }
+    }
+
+    private ValueTask CreateAsync(in ReadOnlySequence<byte> body, ConnectionDirective connection, byte[] material, PipeWriter output)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(Math.Max((int)body.Length, 1));
+        byte[] record;
+        int recordLength;
+        long ttl;
+        try
+        {
+            var error = CreateSecret.TryRead(body, scratch, _options.Ttl, out var request);
+            if (error != CreateSecretError.None)
+            {
+                ResponseWriter.Write(output, HttpStatus.BadRequest, ErrorBody(error), connection);
+                return default;
+            }
+
+            // One KDF call: the phrase and k give both the AES key and the tag that names the record.
+            SecretKey.Generate(KeyMaterial.RawKey(material));
+            KeyDerivation.Derive(KeyMaterial.RawKey(material), request.Phrase(scratch), _options.Pepper, KeyMaterial.Derived(material));
+
+            recordLength = SecretCipher.GetRecordLength(request.SecretLength);
+            record = ArrayPool<byte>.Shared.Rent(recordLength);
+            SecretCipher.Seal(KeyMaterial.AesKey(material), KeyMaterial.Id(material).Span, request.Secret(scratch), record.AsSpan(0, recordLength));
+            ttl = request.TtlMilliseconds;
+        }
+        finally
+        {
+            // The scratch held the plaintext secret and phrase.
+            CryptographicOperations.ZeroMemory(scratch.AsSpan(0, (int)Math.Min(body.Length, scratch.Length)));
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+
+        return StoreCreatedAsync(record, recordLength, ttl, connection, material, output);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask StoreCreatedAsync(byte[] record, int recordLength, long ttlMilliseconds, ConnectionDirective connection, byte[] material, PipeWriter output)
+    {
+        try
+        {
+            var stored = await _store.CreateAsync(KeyMaterial.Id(material), KeyMaterial.Tag(material), record.AsMemory(0, recordLength), TimeSpan.FromMilliseconds(ttlMilliseconds));
+            if (!stored)
+            {
+                // SET NX refused: a 128-bit id collision (or a replayed write). Never overwrite; let the client retry.
+                Log.IdCollision(_logger);
+                ResponseWriter.Write(output, HttpStatus.ServiceUnavailable, ApiErrors.ServiceUnavailable, connection);
+                return;
+            }
+
+            WriteCreated(output, material, connection);
+        }
+        catch (Exception exception) when (IsStoreFault(exception))
+        {
+            Log.StoreUnavailable(_logger, exception.GetType().Name);
+            ResponseWriter.Write(output, HttpStatus.ServiceUnavailable, ApiErrors.ServiceUnavailable, connection);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(material);
+            ArrayPool<byte>.Shared.Return(record);
+        }
+    }
+
+    private static void WriteCreated(PipeWriter output, byte[] material, ConnectionDirective connection)
+    {
+        Span<byte> key = stackalloc byte[SecretKey.EncodedLength];
+        SecretKey.Encode(KeyMaterial.RawKey(material), key);
+        Span<byte> json = stackalloc byte[CreateSecret.CreatedBodyLength(SecretKey.EncodedLength)];
+        var length = CreateSecret.WriteCreatedBody(key, json);
+        ResponseWriter.Write(output, HttpStatus.Created, json[..length], connection);
+    }
+
+    private ValueTask RevealAsync(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> body, ConnectionDirective connection, byte[] material, PipeWriter output)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(Math.Max((int)body.Length, 1));
+        try
+        {
+            // The body is judged before the key, so a malformed request is a 400 whatever its path.
+            if (!RevealSecret.TryRead(body, scratch, out var phraseLength))
+            {
+                ResponseWriter.Write(output, HttpStatus.BadRequest, ApiErrors.RevealParametersRequired, connection);
+                return default;
+            }
+
+            // A key of the wrong length or alphabet cannot exist: 404 without touching the store.
+            if (!SecretKey.TryDecode(key, KeyMaterial.RawKey(material)))
+            {
+                ResponseWriter.Write(output, HttpStatus.NotFound, ApiErrors.KeyNotFound, connection);
+                return default;
+            }
+
+            KeyDerivation.Derive(KeyMaterial.RawKey(material), scratch.AsSpan(0, phraseLength), _options.Pepper, KeyMaterial.Derived(material));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(scratch.AsSpan(0, (int)Math.Min(body.Length, scratch.Length)));
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+
+        return ClaimAsync(connection, material, output);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ClaimAsync(ConnectionDirective connection, byte[] material, PipeWriter output)
+    {
+        try
+        {
+            using var result = await _store.RevealAsync(KeyMaterial.Id(material), KeyMaterial.Tag(material));
+            switch (result.Outcome)
+            {
+                case RevealOutcome.Revealed:
+                    WriteRevealed(result.Record.Span, material, connection, output);
+                    break;
+                case RevealOutcome.WrongPhrase:
+                    ResponseWriter.Write(output, HttpStatus.Forbidden, ApiErrors.IncorrectPhrase, connection);
+                    break;
+                default:
+                    ResponseWriter.Write(output, HttpStatus.NotFound, ApiErrors.KeyNotFound, connection);
+                    break;
+            }
+        }
+        catch (Exception exception) when (IsStoreFault(exception))
+        {
+            Log.StoreUnavailable(_logger, exception.GetType().Name);
+            ResponseWriter.Write(output, HttpStatus.ServiceUnavailable, ApiErrors.ServiceUnavailable, connection);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(material);
+        }
+    }
+
+    private void WriteRevealed(ReadOnlySpan<byte> record, byte[] material, ConnectionDirective connection, PipeWriter output)
+    {
+        var plaintextLength = SecretCipher.GetPlaintextLength(record.Length);
+        var plaintext = ArrayPool<byte>.Shared.Rent(Math.Max(plaintextLength, 1));
+        byte[]? json = null;
+        try
+        {
+            // The record was found under the tag only the right phrase derives, so it opens unless the store
+            // was tampered with; then the secret is already claimed (deleted) and the honest answer is 404.
+            if (plaintextLength < 0 ||
+                !SecretCipher.TryOpen(KeyMaterial.AesKey(material), KeyMaterial.Id(material).Span, record, plaintext.AsSpan(0, plaintextLength)))
+            {
+                Log.RecordRejected(_logger);
+                ResponseWriter.Write(output, HttpStatus.NotFound, ApiErrors.KeyNotFound, connection);
+                return;
+            }
+
+            json = ArrayPool<byte>.Shared.Rent(RevealSecret.MaxRevealedBodyLength(plaintextLength));
+            var length = RevealSecret.WriteRevealedBody(plaintext.AsSpan(0, plaintextLength), json);
+            ResponseWriter.Write(output, HttpStatus.OK, json.AsSpan(0, length), connection);
+            CryptographicOperations.ZeroMemory(json.AsSpan(0, length));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext.AsSpan(0, Math.Max(plaintextLength, 0)));
+            ArrayPool<byte>.Shared.Return(plaintext);
+            if (json is not null)
+            {
+                ArrayPool<byte>.Shared.Return(json);
+            }
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ReadyAsync(ConnectionDirective connection, bool omitBody, PipeWriter output)
+    {
+        var ready = await _store.PingAsync();
+        ResponseWriter.Write(
+            output,
+            ready ? HttpStatus.OK : HttpStatus.ServiceUnavailable,
+            ready ? ApiErrors.Ready : ApiErrors.ServiceUnavailable,
+            connection,
+            omitBody: omitBody);
+    }
+
+    private static ReadOnlySpan<byte> ErrorBody(CreateSecretError error) => error switch
+    {
+        CreateSecretError.TtlNotAnObject => ApiErrors.TtlNotAnObject,
+        CreateSecretError.TtlMemberInvalid => ApiErrors.TtlMemberInvalid,
+        CreateSecretError.TtlNotPositive => ApiErrors.TtlNotPositive,
+        _ => ApiErrors.GenerateParametersRequired,
+    };
+
+    /// <summary>Store faults become 503 at this boundary; anything else is a bug and closes the connection.</summary>
+    private static bool IsStoreFault(Exception exception) =>
+        exception is RedisException or TimeoutException or ObjectDisposedException;
+}

@@ -1,0 +1,310 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.Logging;
+using Ots.Edge.Hosting;
+using Ots.Edge.Store;
+using Ots.Protocol.Http;
+
+namespace Ots.Edge;
+
+/// <summary>
+/// The HTTP/1.1 front: one instance serves every connection; <see cref="OnConnectedAsync"/> is the read loop of
+/// one connection. Requests are parsed off the pipe as they arrive, answered in order (pipelining), and the
+/// responses of one read are flushed together. Routes live in <c>OtsConnectionHandler.Routes.cs</c>.
+/// </summary>
+internal sealed partial class OtsConnectionHandler : ConnectionHandler
+{
+    // After a framing error the response goes out, then input is drained for a moment so the peer reads the
+    // response instead of a reset (closing a socket with unread input sends RST).
+    private static readonly TimeSpan s_lingerTime = TimeSpan.FromSeconds(1);
+
+    private readonly SecretStore _store;
+    private readonly OtsOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the handler.</summary>
+    public OtsConnectionHandler(SecretStore store, OtsOptions options, ILogger<OtsConnectionHandler> logger)
+    {
+        _store = store;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>Where a connection is in its current request; each stage has its own timeout.</summary>
+    private enum Stage : byte
+    {
+        /// <summary>Between requests: the keep-alive timeout runs.</summary>
+        Idle,
+
+        /// <summary>Some bytes of a head have arrived: the header timeout runs from the first one.</summary>
+        Head,
+
+        /// <summary>The head is parsed, the body is arriving: the body timeout runs.</summary>
+        Body,
+    }
+
+    /// <inheritdoc />
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        var output = connection.Transport.Output;
+
+        // At shutdown Kestrel asks connections to close: wake the read loop so an idle one ends at once and a busy
+        // one finishes its request first.
+        var lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
+        using var shutdown = lifetime?.ConnectionClosedRequested.Register(static state => ((PipeReader)state!).CancelPendingRead(), input);
+        try
+        {
+            await ServeAsync(input, output, lifetime?.ConnectionClosedRequested ?? default);
+        }
+        catch (Exception exception) when (exception is ConnectionResetException or IOException or ConnectionAbortedException)
+        {
+            // The peer went away; nothing to answer.
+        }
+        catch (Exception exception)
+        {
+            // A broken invariant: log it (never request data) and close only this connection.
+            Log.ConnectionFailed(_logger, connection.ConnectionId, exception);
+        }
+    }
+
+    private async Task ServeAsync(PipeReader input, PipeWriter output, CancellationToken closeRequested)
+    {
+        using var timer = new CancellationTokenSource();
+        var material = new byte[KeyMaterial.Length];
+        var stage = Stage.Idle;
+        var deadline = Environment.TickCount64 + (long)_options.KeepAliveTimeout.TotalMilliseconds;
+        RequestHead head = default;
+        ChunkedDecoder chunked = default;
+        byte[]? chunkedBody = null;
+        var continueSent = false;
+
+        try
+        {
+            while (true)
+            {
+                var remaining = deadline - Environment.TickCount64;
+                if (remaining <= 0)
+                {
+                    await TimeOutAsync(stage, output);
+                    return;
+                }
+
+                timer.CancelAfter(TimeSpan.FromMilliseconds(remaining));
+                ReadResult result;
+                try
+                {
+                    result = await input.ReadAsync(timer.Token);
+                }
+                catch (OperationCanceledException) when (timer.IsCancellationRequested)
+                {
+                    await TimeOutAsync(stage, output);
+                    return;
+                }
+
+                var buffer = result.Buffer;
+                var closing = closeRequested.IsCancellationRequested;
+                if (closing && stage == Stage.Idle && buffer.IsEmpty)
+                {
+                    return;
+                }
+
+                while (true)
+                {
+                    if (stage != Stage.Body)
+                    {
+                        if (buffer.IsEmpty)
+                        {
+                            break;
+                        }
+
+                        if (stage == Stage.Idle)
+                        {
+                            stage = Stage.Head;
+                            deadline = Environment.TickCount64 + (long)_options.HeaderTimeout.TotalMilliseconds;
+                        }
+
+                        var status = Http1Parser.TryParseHead(buffer, _options.MaxBodyBytes, out head, out var headLength, out var reason);
+                        if (status == ParseStatus.Incomplete)
+                        {
+                            break;
+                        }
+
+                        if (status == ParseStatus.Invalid)
+                        {
+                            input.AdvanceTo(buffer.End);
+                            await RejectAsync(reason, input, output);
+                            return;
+                        }
+
+                        buffer = buffer.Slice(headLength);
+                        stage = Stage.Body;
+                        deadline = Environment.TickCount64 + (long)_options.BodyTimeout.TotalMilliseconds;
+                        chunked.Reset();
+                        continueSent = false;
+                    }
+
+                    ReadOnlySequence<byte> body;
+                    if (head.Framing == BodyFraming.ContentLength)
+                    {
+                        if (buffer.Length < head.ContentLength)
+                        {
+                            continueSent = SendContinueOnce(head, continueSent, output);
+                            break;
+                        }
+
+                        body = buffer.Slice(0, head.ContentLength);
+                        buffer = buffer.Slice(head.ContentLength);
+                    }
+                    else if (head.Framing == BodyFraming.Chunked)
+                    {
+                        chunkedBody ??= ArrayPool<byte>.Shared.Rent(_options.MaxBodyBytes);
+                        var reader = new SequenceReader<byte>(buffer);
+                        var status = chunked.Decode(ref reader, chunkedBody.AsSpan(0, _options.MaxBodyBytes), out var reason);
+                        buffer = buffer.Slice(reader.Position);
+                        if (status == ParseStatus.Invalid)
+                        {
+                            input.AdvanceTo(buffer.End);
+                            await RejectAsync(reason, input, output);
+                            return;
+                        }
+
+                        if (status == ParseStatus.Incomplete)
+                        {
+                            continueSent = SendContinueOnce(head, continueSent, output);
+                            break;
+                        }
+
+                        body = new ReadOnlySequence<byte>(chunkedBody, 0, chunked.Length);
+                    }
+                    else
+                    {
+                        body = ReadOnlySequence<byte>.Empty;
+                    }
+
+                    var connection = !head.KeepAlive || closing ? ConnectionDirective.Close
+                        : head.IsHttp11 ? ConnectionDirective.Default : ConnectionDirective.KeepAlive;
+
+                    // The body may be a slice of the input buffer: it stays valid across this await because the
+                    // reader is not advanced until every complete request of this read has been answered.
+                    await DispatchAsync(head, body, connection, material, output);
+
+                    if (chunkedBody is not null)
+                    {
+                        ReturnBody(ref chunkedBody, chunked.Length);
+                    }
+
+                    stage = Stage.Idle;
+                    deadline = Environment.TickCount64 + (long)_options.KeepAliveTimeout.TotalMilliseconds;
+                    if (connection == ConnectionDirective.Close)
+                    {
+                        input.AdvanceTo(buffer.Start);
+                        await FlushAsync(output, timer);
+                        return;
+                    }
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (!await FlushAsync(output, timer))
+                {
+                    return;
+                }
+
+                // The peer has finished sending: what is left can never complete. Answered requests are flushed.
+                if (result.IsCompleted || (closing && stage == Stage.Idle))
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            if (chunkedBody is not null)
+            {
+                ReturnBody(ref chunkedBody, chunked.Length);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Flushes, bounded by the header timeout: a client that stops reading its responses (so the socket's send
+    /// buffer stays full) is disconnected instead of holding the connection and its buffers forever.
+    /// </summary>
+    private async ValueTask<bool> FlushAsync(PipeWriter output, CancellationTokenSource timer)
+    {
+        timer.CancelAfter(_options.HeaderTimeout);
+        try
+        {
+            var result = await output.FlushAsync(timer.Token);
+            return !result.IsCompleted;
+        }
+        catch (OperationCanceledException) when (timer.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Answers <c>100 Continue</c> once per request, when the client waits for it (RFC 9110 §10.1.1).</summary>
+    private static bool SendContinueOnce(in RequestHead head, bool continueSent, PipeWriter output)
+    {
+        if (head.ExpectContinue && !continueSent)
+        {
+            ResponseWriter.WriteContinue(output);
+            return true;
+        }
+
+        return continueSent;
+    }
+
+    private static void ReturnBody(ref byte[]? body, int length)
+    {
+        // A chunked body holds a secret or a phrase: wipe what was written before the array goes back to the pool.
+        body.AsSpan(0, length).Clear();
+        ArrayPool<byte>.Shared.Return(body!);
+        body = null;
+    }
+
+    private static async ValueTask TimeOutAsync(Stage stage, PipeWriter output)
+    {
+        // An idle keep-alive connection just closes; one caught mid-request is told why (RFC 9110 §15.5.9).
+        if (stage != Stage.Idle)
+        {
+            ResponseWriter.Write(output, HttpStatus.RequestTimeout, Protocol.Routes.ApiErrors.RequestTimeout, ConnectionDirective.Close);
+
+            // Best effort and bounded: the peer that timed out may not be reading either.
+            using var bound = new CancellationTokenSource(s_lingerTime);
+            await ((Task)output.FlushAsync(bound.Token).AsTask()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private static async ValueTask RejectAsync(RejectReason reason, PipeReader input, PipeWriter output)
+    {
+        ResponseWriter.Write(output, Rejections.StatusOf(reason), Rejections.BodyOf(reason), ConnectionDirective.Close);
+        using (var bound = new CancellationTokenSource(s_lingerTime))
+        {
+            await ((Task)output.FlushAsync(bound.Token).AsTask()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        await output.CompleteAsync();
+
+        // Drain (bounded in time) so the close is a FIN after our response, not a reset that may destroy it.
+        using var linger = new CancellationTokenSource(s_lingerTime);
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(linger.Token);
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
