@@ -46,20 +46,27 @@ public static class Http1Parser
 
         // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request line
         // (some clients send a CRLF after a POST body).
-        while (reader.IsNext("\r\n"u8, advancePast: true))
+        while (reader.Consumed <= HttpLimits.MaxRequestLineBytes && reader.IsNext("\r\n"u8, advancePast: true))
         {
+        }
+
+        // Skipped lines are not consumed until the head completes, so they stay in the caller's buffer: bound them too.
+        if (reader.Consumed > HttpLimits.MaxRequestLineBytes)
+        {
+            return Reject(RejectReason.RequestLineTooLong, out reason);
         }
 
         if (!reader.TryReadTo(out ReadOnlySequence<byte> requestLine, (byte)'\n'))
         {
-            // +1 for the CR that may already have arrived.
-            if (reader.Remaining > HttpLimits.MaxRequestLineBytes + 1)
+            // N bytes and the CR of the CRLF may be pending; anything longer is over the limit whatever comes next.
+            if (reader.Remaining > HttpLimits.MaxRequestLineBytes &&
+                !(reader.Remaining == HttpLimits.MaxRequestLineBytes + 1 && EndsWithCr(reader)))
             {
                 return Reject(RejectReason.RequestLineTooLong, out reason);
             }
 
             // Garbage (a TLS hello, a binary protocol) is refused at once instead of after the header timeout.
-            return StartsWithInvalidMethod(reader.UnreadSpan)
+            return StartsWithInvalidMethod(reader)
                 ? Reject(RejectReason.InvalidRequestLine, out reason)
                 : Incomplete(out reason);
         }
@@ -194,16 +201,36 @@ public static class Http1Parser
         return true;
     }
 
-    private static bool StartsWithInvalidMethod(ReadOnlySpan<byte> start)
+    private static bool StartsWithInvalidMethod(SequenceReader<byte> reader)
     {
-        if (start.SequenceEqual("\r"u8))
+        if (reader.Remaining == 1 && reader.IsNext((byte)'\r'))
         {
             return false; // The first half of an empty line before the request line.
         }
 
-        var space = start.IndexOf((byte)' ');
-        var method = space >= 0 ? start[..space] : start;
-        return space == 0 || method.IndexOfAnyExcept(HttpSyntax.TokenChars) >= 0;
+        // The method is every byte up to the first SP, and all of them are tchars. Walk the segments: judging only
+        // the first one would answer differently depending on how the bytes happened to arrive.
+        long methodLength = 0;
+        while (!reader.End)
+        {
+            var span = reader.UnreadSpan;
+            var end = span.IndexOfAnyExcept(HttpSyntax.TokenChars);
+            if (end >= 0)
+            {
+                return span[end] != (byte)' ' || methodLength + end == 0;
+            }
+
+            methodLength += span.Length;
+            reader.Advance(span.Length);
+        }
+
+        return false; // Only tchars so far: a method still arriving.
+    }
+
+    private static bool EndsWithCr(SequenceReader<byte> reader)
+    {
+        reader.Advance(reader.Remaining - 1);
+        return reader.IsNext((byte)'\r');
     }
 
     private static bool IsHttpVersion(ReadOnlySpan<byte> version) =>
