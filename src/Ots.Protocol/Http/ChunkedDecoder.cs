@@ -102,12 +102,13 @@ public struct ChunkedDecoder
     private ParseStatus TryReadSizeLine(ref SequenceReader<byte> reader, int room, out RejectReason reason)
     {
         reason = RejectReason.None;
+        // MaxChunkLineBytes counts the whole line, CRLF included: the LF is not in lineSequence, nor yet in Remaining.
         if (!reader.TryReadTo(out ReadOnlySequence<byte> lineSequence, (byte)'\n'))
         {
-            return reader.Remaining > HttpLimits.MaxChunkLineBytes ? Invalid(out reason) : ParseStatus.Incomplete;
+            return reader.Remaining >= HttpLimits.MaxChunkLineBytes ? Invalid(out reason) : ParseStatus.Incomplete;
         }
 
-        if (lineSequence.Length > HttpLimits.MaxChunkLineBytes)
+        if (lineSequence.Length >= HttpLimits.MaxChunkLineBytes)
         {
             return Invalid(out reason);
         }
