@@ -79,17 +79,29 @@ public static class EdgeHost
             kestrel.ConfigureEndpointDefaults(endpoint => endpoint.UseConnectionHandler<OtsConnectionHandler>());
         });
 
-        EmbeddedGarnet? garnet = null;
+        if (options.Store.Length == 0 && !EmbeddedStoreFeature.IsSupported)
+        {
+            await error.WriteLineAsync("ots: this build has no embedded store: pass --store host:port (or OTS_STORE) of a Garnet or Redis server");
+            return null;
+        }
+
+        // Typed as IDisposable so that nothing outside the feature-switched branch references Garnet's types
+        // (CA1859 would have it typed as EmbeddedGarnet, which keeps Garnet reachable in the AOT binary).
+#pragma warning disable CA1859
+        IDisposable? embeddedStore = null;
+#pragma warning restore CA1859
         ConnectionMultiplexer? multiplexer = null;
         try
         {
             var storeConfiguration = options.Store;
             var storeDescription = "external";
-            if (storeConfiguration.Length == 0)
+            if (storeConfiguration.Length == 0 && EmbeddedStoreFeature.IsSupported)
             {
-                garnet = EmbeddedGarnet.Start(new EmbeddedGarnetOptions { DataDirectory = Path.GetFullPath(options.DataDir) });
+                var dataDirectory = Path.GetFullPath(options.DataDir);
+                var garnet = EmbeddedGarnet.Start(new EmbeddedGarnetOptions { DataDirectory = dataDirectory });
+                embeddedStore = garnet;
                 storeConfiguration = garnet.ConnectionString;
-                storeDescription = "embedded Garnet, data in " + Path.GetFullPath(options.DataDir);
+                storeDescription = "embedded Garnet, data in " + dataDirectory;
             }
 
             multiplexer = await StoreConnection.ConnectAsync(storeConfiguration, options.StoreTimeout);
@@ -102,13 +114,13 @@ public static class EdgeHost
                 .Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ots.Edge");
             Log.Started(logger, string.Join(", ", addresses), storeDescription);
-            return new RunningEdge(app, multiplexer, garnet, addresses);
+            return new RunningEdge(app, multiplexer, embeddedStore, addresses);
         }
         catch (Exception exception) when (exception is IOException or InvalidOperationException or RedisException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
             await error.WriteLineAsync("ots: cannot start: " + exception.Message);
             multiplexer?.Dispose();
-            garnet?.Dispose();
+            embeddedStore?.Dispose();
             return null;
         }
     }
@@ -135,13 +147,13 @@ public static class EdgeHost
 public sealed class RunningEdge : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
-    private readonly EmbeddedGarnet? _garnet;
+    private readonly IDisposable? _embeddedStore;
 
-    internal RunningEdge(WebApplication app, ConnectionMultiplexer multiplexer, EmbeddedGarnet? garnet, IReadOnlyList<string> addresses)
+    internal RunningEdge(WebApplication app, ConnectionMultiplexer multiplexer, IDisposable? embeddedStore, IReadOnlyList<string> addresses)
     {
         App = app;
         _multiplexer = multiplexer;
-        _garnet = garnet;
+        _embeddedStore = embeddedStore;
         Addresses = addresses;
     }
 
@@ -158,6 +170,6 @@ public sealed class RunningEdge : IAsyncDisposable
         await App.DisposeAsync();
         await _multiplexer.CloseAsync();
         _multiplexer.Dispose();
-        _garnet?.Dispose();
+        _embeddedStore?.Dispose();
     }
 }
