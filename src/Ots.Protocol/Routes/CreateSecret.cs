@@ -71,6 +71,11 @@ public static class CreateSecret
             ThrowHelper.ThrowBufferTooSmall(nameof(scratch));
         }
 
+        if (!JsonBody.IsValidUtf8(body, scratch))
+        {
+            return CreateSecretError.ParametersRequired;
+        }
+
         var reader = new Utf8JsonReader(body, JsonBody.ReaderOptions);
         int secretLength = -1, phraseLength = -1;
         var ttlMilliseconds = ttl.DefaultMilliseconds;
@@ -192,6 +197,8 @@ public static class CreateSecret
         }
 
         double total = 0;
+        decimal exact = 0; // The same sum without binary rounding, while every member fits a decimal.
+        var exactValid = true;
         var seen = 0; // One bit per member: a member given twice is a 400 like any known field given twice.
         var anyMember = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -231,6 +238,17 @@ public static class CreateSecret
 
             // Doubles saturate to +Infinity rather than wrap, so huge values clamp below instead of overflowing.
             total += value * unit;
+
+            // A decimal literal times a unit is exact in decimal but not in double: 1.1 days is 95 040 000 ms, and
+            // the double product (95 040 000.00000001) would round up one millisecond too far.
+            if (exactValid && value * unit < policy.MaxMilliseconds && reader.TryGetDecimal(out var member))
+            {
+                exact += member * (decimal)unit;
+            }
+            else
+            {
+                exactValid = false;
+            }
         }
 
         if (seen == 0)
@@ -244,7 +262,15 @@ public static class CreateSecret
             return CreateSecretError.TtlNotPositive;
         }
 
-        milliseconds = total >= policy.MaxMilliseconds ? policy.MaxMilliseconds : (long)Math.Ceiling(total);
+        if (total >= policy.MaxMilliseconds)
+        {
+            milliseconds = policy.MaxMilliseconds;
+            return CreateSecretError.None;
+        }
+
+        // Rounded up, and at least 1 ms: a positive total too small for a decimal (1e-300 seconds) reads as 0 there.
+        var rounded = exactValid ? (long)Math.Ceiling(Math.Min(exact, policy.MaxMilliseconds)) : (long)Math.Ceiling(total);
+        milliseconds = Math.Clamp(rounded, 1, policy.MaxMilliseconds);
         return CreateSecretError.None;
     }
 
@@ -257,7 +283,10 @@ public static class CreateSecret
         }
 
         // A number too large for a double (1e400) is still a valid JSON number: it means "as long as allowed".
-        var negative = reader.ValueSpan.Length > 0 && reader.ValueSpan[0] == (byte)'-';
+        // A number split across segments is in ValueSequence, and ValueSpan is then empty.
+        var negative = reader.HasValueSequence
+            ? new SequenceReader<byte>(reader.ValueSequence).IsNext((byte)'-')
+            : reader.ValueSpan.Length > 0 && reader.ValueSpan[0] == (byte)'-';
         if (!reader.TryGetDouble(out value) || double.IsInfinity(value))
         {
             value = negative ? double.NegativeInfinity : double.PositiveInfinity;

@@ -26,6 +26,23 @@ internal static class JsonBody
     public static JavaScriptEncoder Encoder => JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
     /// <summary>
+    /// Whether the whole body is UTF-8 (RFC 8259 §8.1). <see cref="Utf8JsonReader"/> does not check strings it only
+    /// skips, so without this an ignored field could carry invalid UTF-8. A body split across segments is checked
+    /// in <paramref name="scratch"/> (as long as the body; the strings overwrite it afterwards).
+    /// </summary>
+    public static bool IsValidUtf8(in ReadOnlySequence<byte> body, Span<byte> scratch)
+    {
+        if (body.IsSingleSegment)
+        {
+            return Utf8.IsValid(body.FirstSpan);
+        }
+
+        var copy = scratch[..(int)body.Length];
+        body.CopyTo(copy);
+        return Utf8.IsValid(copy);
+    }
+
+    /// <summary>
     /// Copies the current string token, unescaped, into <paramref name="destination"/>. False for a token that is
     /// not a string, or whose text is not valid Unicode (invalid UTF-8, a lone surrogate escape such as <c>"\ud800"</c>).
     /// </summary>

@@ -20,6 +20,11 @@ public static class RevealSecret
             ThrowHelper.ThrowBufferTooSmall(nameof(scratch));
         }
 
+        if (!JsonBody.IsValidUtf8(body, scratch))
+        {
+            return false;
+        }
+
         var reader = new Utf8JsonReader(body, JsonBody.ReaderOptions);
 
         // Malformed JSON surfaces only as JsonException from the BCL reader: caught here and answered 400.
