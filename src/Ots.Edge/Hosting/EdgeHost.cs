@@ -26,6 +26,12 @@ public static class EdgeHost
             return 0;
         }
 
+        var healthCheck = Array.IndexOf(args, "--health-check");
+        if (healthCheck >= 0)
+        {
+            return await HealthCheckCommand.RunAsync(healthCheck + 1 < args.Length ? args[healthCheck + 1] : "", Console.Error);
+        }
+
         if (args.Contains("--version"))
         {
             await Console.Out.WriteLineAsync("ots " + Version);
@@ -138,6 +144,7 @@ public static class EdgeHost
             output.WriteLine($"  {setting.Switch + " VALUE",-32}{setting.Description} (env {setting.EnvironmentVariable}) [{setting.Default}]");
         }
 
+        output.WriteLine("  --health-check URL          GET URL once; exit 0 on 2xx, else 1 (container health checks)");
         output.WriteLine("  --help, -h                  this help");
         output.WriteLine("  --version                   the version");
     }
