@@ -1,0 +1,237 @@
+using StackExchange.Redis;
+
+namespace Ots.Edge.Store;
+
+/// <summary>
+/// The store protocol of DESIGN §3 over one multiplexer: create with two <c>SET … PX … NX</c>; reveal by claiming
+/// the record and reading the guard in one pipelined round trip. No Lua, only commands Garnet and Redis both support.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Deviation from DESIGN §3: a reveal claims the record with <c>SET record "" XX GET KEEPTTL</c> (swap in an empty
+/// tombstone, return the old value, atomically) instead of <c>GET</c> + <c>DEL</c>, for two reasons found on real
+/// stores (both covered by tests):
+/// </para>
+/// <list type="bullet">
+/// <item>Concurrent right phrases: with GET + DEL, a loser whose GET comes after the winner's DEL but before the
+/// winner's <c>DEL guard</c> sees "no record, guard present" (exactly what a wrong phrase sees), answers 403 and
+/// burns an attempt (5 of 100 concurrent readers did on Garnet). The tombstone stays until the guard is gone, so a
+/// loser sees it and answers 404.</item>
+/// <item>Garnet 2.2.8 with its storage tier answers <c>DEL</c> of a record that was spilled to disk with 0 while
+/// still deleting it, so GET + DEL would answer 404 and destroy every secret older than the in-memory log.
+/// <c>SET … XX GET</c> is a read-modify-write that reads the disk record, and is exactly-once there too.</item>
+/// </list>
+/// <para>
+/// Like <c>DEL</c>, and unlike <c>GETDEL</c>, the claim is replayed from Garnet's AOF: a claimed record stays
+/// claimed after a restart even if the clean-up that follows was lost.
+/// </para>
+/// <para>
+/// Pipelining: each <c>*Async</c> call of StackExchange.Redis writes its command to the connection and returns
+/// without waiting for the reply, so commands issued back to back before the first <c>await</c> travel together and
+/// their replies come back together: one round trip. Both keys of a secret share a hash slot
+/// (<see cref="StoreKeys"/>), so they go to the same server, on one connection, in order. An <see cref="IBatch"/>
+/// would also keep other callers' commands from interleaving, but nothing here relies on adjacency (the atomic
+/// claim alone decides who owns a record), so the batch's extra buffer and list are not worth paying for.
+/// </para>
+/// <para>
+/// Faults propagate as StackExchange.Redis exceptions (<see cref="RedisConnectionException"/>,
+/// <see cref="RedisTimeoutException"/>, <see cref="RedisServerException"/>); the connection handler maps them to 503.
+/// Every method awaits all the commands it issued before it completes, even when one of them faults, so no command
+/// still references the caller's buffers once the returned task is done.
+/// </para>
+/// </remarks>
+public sealed class SecretStore
+{
+    private readonly IConnectionMultiplexer _connection;
+    private readonly IDatabase _database;
+    private readonly RedisValue _maxPhraseAttempts;
+
+    /// <summary>Creates a store client over <paramref name="connection"/>, which the caller keeps owning.</summary>
+    /// <param name="connection">The shared multiplexer (see <see cref="StoreConnection"/>).</param>
+    /// <param name="maxPhraseAttempts">The guard's start value: the wrong phrase that brings it to 0 destroys the secret.</param>
+    public SecretStore(IConnectionMultiplexer connection, int maxPhraseAttempts)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPhraseAttempts, 1);
+        _connection = connection;
+        _database = connection.GetDatabase();
+        _maxPhraseAttempts = maxPhraseAttempts;
+    }
+
+    /// <summary>
+    /// Stores a sealed record: <c>SET guard &lt;maxPhraseAttempts&gt; PX ttl NX</c> and <c>SET record blob PX ttl NX</c>,
+    /// pipelined; completes when both are acknowledged.
+    /// </summary>
+    /// <param name="id">The 16-byte secret id.</param>
+    /// <param name="recordTag">The 16-byte record tag derived from the key and phrase.</param>
+    /// <param name="record">The sealed record, not empty; must stay unchanged until the returned task completes.</param>
+    /// <param name="ttl">The secret's lifetime, at least 1 ms; sent as a relative <c>PX</c> (Garnet rejects <c>PXAT</c>).</param>
+    /// <returns>
+    /// <see langword="true"/> when both keys were created; <see langword="false"/> when either already existed
+    /// (an id collision, 2^-128): nothing is overwritten and the caller should retry with a fresh key.
+    /// </returns>
+    /// <remarks>
+    /// On a collision the key this call did create is deleted again. That is safe because <c>NX</c> succeeding
+    /// proves the key did not exist before this call, so its value is ours: no other secret's state can be lost.
+    /// It is also necessary: a guard created next to a surviving record of a destroyed secret (same id and tag,
+    /// whose guard is gone) would bring that secret back to life, and a lone record would only waste memory.
+    /// </remarks>
+    public async Task<bool> CreateAsync(ReadOnlyMemory<byte> id, ReadOnlyMemory<byte> recordTag, ReadOnlyMemory<byte> record, TimeSpan ttl)
+    {
+        // A TimeSpan expiry makes StackExchange.Redis send a relative PX (an absolute Expiration would become PXAT,
+        // which Garnet 2.2.8 rejects). PX 0 is an error on both stores, hence the 1 ms floor.
+        ArgumentOutOfRangeException.ThrowIfLessThan(ttl, TimeSpan.FromMilliseconds(1));
+
+        // Empty is the tombstone of a claimed record (RevealAsync); a sealed record never is.
+        if (record.IsEmpty)
+        {
+            throw new ArgumentException("A record is never empty.", nameof(record));
+        }
+
+        var guard = StoreKeys.Guard(id.Span);
+        var recordKey = StoreKeys.Record(id.Span, recordTag.Span);
+
+        var setGuard = _database.StringSetAsync(guard, _maxPhraseAttempts, ttl, When.NotExists);
+        var setRecord = _database.StringSetAsync(recordKey, record, ttl, When.NotExists);
+
+        bool guardCreated;
+        bool recordCreated;
+        try
+        {
+            guardCreated = await setGuard.ConfigureAwait(false);
+        }
+        catch
+        {
+            // The record SET may still be reading the caller's buffer: let it finish (its outcome no longer matters,
+            // and awaiting it observes its fault) before the first fault reaches the caller.
+            await ((Task)setRecord).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        recordCreated = await setRecord.ConfigureAwait(false);
+        if (guardCreated && recordCreated)
+        {
+            return true;
+        }
+
+        if (guardCreated)
+        {
+            await _database.KeyDeleteAsync(guard).ConfigureAwait(false);
+        }
+        else if (recordCreated)
+        {
+            await _database.KeyDeleteAsync(recordKey).ConfigureAwait(false);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Claims the record named by <paramref name="id"/> and <paramref name="recordTag"/>: pipelined
+    /// <c>SET record "" XX GET KEEPTTL</c> and <c>GET guard</c>, then the decision table of DESIGN §3.
+    /// </summary>
+    /// <param name="id">The 16-byte secret id.</param>
+    /// <param name="recordTag">The 16-byte record tag derived from the key and the phrase given.</param>
+    /// <returns>The outcome, to be disposed when done with its <see cref="RevealResult.Record"/>.</returns>
+    public async Task<RevealResult> RevealAsync(ReadOnlyMemory<byte> id, ReadOnlyMemory<byte> recordTag)
+    {
+        var guard = StoreKeys.Guard(id.Span);
+        var recordKey = StoreKeys.Record(id.Span, recordTag.Span);
+
+        var claim = ClaimAsync(_database, recordKey);
+        var getGuard = _database.StringGetAsync(guard);
+
+        RedisValue record;
+        RedisValue guardValue;
+        try
+        {
+            record = await claim.ConfigureAwait(false);
+            guardValue = await getGuard.ConfigureAwait(false);
+        }
+        catch
+        {
+            // As in CreateAsync: every command issued is done before the fault propagates.
+            await ((Task)getGuard).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        var guardLive = IsLive(guardValue);
+        if (!record.IsNull)
+        {
+            if (record.IsNullOrEmpty)
+            {
+                // The tombstone: another reader claimed this record first.
+                return RevealResult.NotFound;
+            }
+
+            // Ours. Remove the guard, then the tombstone, in that order (one DEL deletes its keys in argument order):
+            // every state in between still answers 404, whereas a record gone next to a live guard would read as a
+            // wrong phrase. Nobody needs to wait for it: until it lands, the tombstone answers 404.
+            _ = _database.KeyDeleteAsync([guard, recordKey], CommandFlags.FireAndForget);
+
+            // Guard gone: the secret was destroyed or has expired, and the claim has consumed its record anyway.
+            return guardLive ? RevealResult.Revealed((ReadOnlyMemory<byte>)record) : RevealResult.NotFound;
+        }
+
+        if (!guardLive)
+        {
+            return RevealResult.NotFound;
+        }
+
+        // No record under this tag while the guard lives: a wrong phrase. DECR keeps the guard's TTL.
+        var attemptsLeft = await _database.StringDecrementAsync(guard).ConfigureAwait(false);
+        if (attemptsLeft > 0)
+        {
+            return RevealResult.WrongPhrase;
+        }
+
+        if (attemptsLeft == 0)
+        {
+            // The last attempt: destroy the secret by deleting its guard. Fire-and-forget is enough because a guard
+            // at 0 already counts as gone (IsLive), so a lost DEL cannot bring the secret back.
+            _ = _database.KeyDeleteAsync(guard, CommandFlags.FireAndForget);
+            return RevealResult.WrongPhrase;
+        }
+
+        // Below 0: the guard expired or was destroyed between our GET and DECR, and DECR created a new one without a
+        // TTL. Delete it (awaited, so it cannot linger forever unnoticed) and report what the secret now is: gone.
+        await _database.KeyDeleteAsync(guard).ConfigureAwait(false);
+        return RevealResult.NotFound;
+    }
+
+    /// <summary>
+    /// Sends <c>PING</c>; <see langword="false"/>, never an exception, when the store does not answer within the
+    /// multiplexer's timeout (the readiness probe's answer).
+    /// </summary>
+    public async Task<bool> PingAsync()
+    {
+        try
+        {
+            // WaitAsync bounds the wait exactly; StackExchange.Redis checks its own timeouts only once per heartbeat.
+            await _database.PingAsync().WaitAsync(TimeSpan.FromMilliseconds(_connection.TimeoutMilliseconds)).ConfigureAwait(false);
+            return true;
+        }
+        catch (RedisException)
+        {
+            // RedisConnectionException (no connection, FailFast backlog) and RedisServerException.
+            return false;
+        }
+        catch (TimeoutException)
+        {
+            // RedisTimeoutException, and WaitAsync's own.
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// <c>SET record "" XX GET KEEPTTL</c>: atomically replaces an existing record with the empty tombstone and
+    /// returns what it held (null when there was no record, empty when another reader had claimed it). XX never
+    /// creates a key under a wrong tag; KEEPTTL lets the tombstone expire with the secret.
+    /// </summary>
+    internal static Task<RedisValue> ClaimAsync(IDatabaseAsync database, RedisKey record) =>
+        database.StringSetAndGetAsync(record, RedisValue.EmptyString, expiry: null, keepTtl: true, When.Exists);
+
+    // A guard holds the attempts left. 0 means the last attempt destroyed the secret and the DEL of the guard has
+    // not landed (or was lost): treat it as gone, so that window never lets the right phrase through after a burn.
+    private static bool IsLive(RedisValue guard) => guard.TryParse(out long attemptsLeft) && attemptsLeft > 0;
+}

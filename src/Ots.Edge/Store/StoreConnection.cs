@@ -1,0 +1,64 @@
+using StackExchange.Redis;
+
+namespace Ots.Edge.Store;
+
+/// <summary>
+/// Builds the one <see cref="ConnectionMultiplexer"/> an edge shares across all connections, configured for a
+/// latency-sensitive front end: a store outage must turn into a quick 503, never a queue of waiting requests.
+/// </summary>
+public static class StoreConnection
+{
+    /// <summary>The default bound on connecting and on each store command: 2 s.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>The client name the store sees (<c>CLIENT LIST</c>), so operators can tell edges from other clients.</summary>
+    public const string ClientName = "ots-edge";
+
+    /// <summary>
+    /// Parses <paramref name="configuration"/> (a StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c>
+    /// or <c>host1:6379,host2:6379,password=…,ssl=true</c>) and applies the edge's policy on top of it.
+    /// </summary>
+    /// <param name="configuration">Endpoints and options; the settings below override any given there.</param>
+    /// <param name="storeTimeout">Bounds connecting and each command; positive.</param>
+    public static ConfigurationOptions CreateOptions(string configuration, TimeSpan storeTimeout)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(storeTimeout, TimeSpan.Zero);
+        var timeoutMs = (int)Math.Min(storeTimeout.TotalMilliseconds, int.MaxValue);
+        var options = ConfigurationOptions.Parse(configuration);
+
+        // Start even while the store is down (the edge answers 503 and /readyz says so) and keep reconnecting in the
+        // background, instead of failing the process at startup.
+        options.AbortOnConnectFail = false;
+
+        // While disconnected, fail a command at once (RedisConnectionException → 503) rather than queue it until the
+        // connection is back: a queued reveal holds a client connection open and then runs after the client gave up.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+
+        // One bound for connecting and for every command. Timeouts are evaluated on the heartbeat (1 s), so a hung
+        // store surfaces as RedisTimeoutException between storeTimeout and storeTimeout + 1 s.
+        options.ConnectTimeout = timeoutMs;
+        options.SyncTimeout = timeoutMs;
+        options.AsyncTimeout = timeoutMs;
+
+        // After an outage the store is usually back within seconds (a restart of Garnet replays its AOF quickly):
+        // retry soon and often, capped, rather than the default backoff of up to tens of seconds.
+        options.ReconnectRetryPolicy = new ExponentialRetry(deltaBackOffMilliseconds: 250, maxDeltaBackOffMilliseconds: 2000);
+
+        options.ClientName = ClientName;
+
+        // Exception messages would otherwise carry key names, and a key carries a secret's id: keep ids out of logs.
+        options.IncludeDetailInExceptions = false;
+        return options;
+    }
+
+    /// <summary>
+    /// Connects with <see cref="CreateOptions"/>. Completes within about <paramref name="storeTimeout"/> even when
+    /// the store is unreachable; the multiplexer then keeps reconnecting in the background.
+    /// </summary>
+    /// <param name="configuration">Endpoints and options (see <see cref="CreateOptions"/>).</param>
+    /// <param name="storeTimeout">Bounds connecting and each command; <see cref="DefaultTimeout"/> is a good start.</param>
+    /// <param name="log">Receives StackExchange.Redis's connection log, or <see langword="null"/>.</param>
+    public static async Task<ConnectionMultiplexer> ConnectAsync(string configuration, TimeSpan storeTimeout, TextWriter? log = null) =>
+        await ConnectionMultiplexer.ConnectAsync(CreateOptions(configuration, storeTimeout), log).ConfigureAwait(false);
+}
