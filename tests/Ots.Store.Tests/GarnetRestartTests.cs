@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using Ots.Edge.Store;
+using Ots.Store.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Ots.Store.Tests;
+
+/// <summary>
+/// The embedded Garnet keeps what it acknowledged across a restart, and a revealed secret stays revealed (DESIGN §3
+/// requires this test: GETDEL, which Garnet 2.2.8 does not replay from its AOF, would fail it).
+/// </summary>
+public sealed class GarnetRestartTests : IDisposable
+{
+    private static readonly TimeSpan s_ttl = TimeSpan.FromMinutes(5);
+    private readonly TempDirectory _directory = new("ots-garnet-restart-");
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task A_revealed_secret_stays_gone_after_a_restart()
+    {
+        var a = Secret.New();
+        var b = Secret.New();
+        var c = Secret.New();
+        await using (var running = await RunningGarnet.StartAsync(Options()))
+        {
+            var secrets = new SecretStore(running.Connection, maxPhraseAttempts: 2);
+            Assert.True(await secrets.CreateAsync(a.Id, a.Tag, a.Record, s_ttl));
+            Assert.True(await secrets.CreateAsync(b.Id, b.Tag, b.Record, s_ttl));
+            Assert.True(await secrets.CreateAsync(c.Id, c.Tag, c.Record, s_ttl));
+            await AssertOutcome(RevealOutcome.Revealed, secrets, b);
+            await AssertOutcome(RevealOutcome.WrongPhrase, secrets, c with { Tag = Secret.NewTag() });
+        }
+
+        await using (var restarted = await RunningGarnet.StartAsync(Options()))
+        {
+            var secrets = new SecretStore(restarted.Connection, maxPhraseAttempts: 2);
+            await AssertOutcome(RevealOutcome.NotFound, secrets, b);
+
+            // A is there, with its TTL, exactly once.
+            var ttl = await restarted.Connection.GetDatabase().KeyTimeToLiveAsync(StoreKeys.Record(a.Id, a.Tag));
+            Assert.NotNull(ttl);
+            Assert.InRange(ttl.Value, TimeSpan.FromMinutes(4), s_ttl);
+            using (var revealed = await secrets.RevealAsync(a.Id, a.Tag))
+            {
+                Assert.Equal(RevealOutcome.Revealed, revealed.Outcome);
+                Assert.Equal(a.Record, revealed.Record.ToArray());
+            }
+
+            await AssertOutcome(RevealOutcome.NotFound, secrets, a);
+
+            // C's wrong phrase was counted before the restart: the second one destroys it.
+            await AssertOutcome(RevealOutcome.WrongPhrase, secrets, c with { Tag = Secret.NewTag() });
+            await AssertOutcome(RevealOutcome.NotFound, secrets, c);
+        }
+
+        await using (var again = await RunningGarnet.StartAsync(Options()))
+        {
+            var secrets = new SecretStore(again.Connection, maxPhraseAttempts: 2);
+            await AssertOutcome(RevealOutcome.NotFound, secrets, a);
+            await AssertOutcome(RevealOutcome.NotFound, secrets, b);
+        }
+    }
+
+    [Fact]
+    public async Task Reveals_before_and_after_a_checkpoint_stay_gone_after_a_restart()
+    {
+        var a = Secret.New();
+        var b = Secret.New();
+        var c = Secret.New();
+        await using (var running = await RunningGarnet.StartAsync(Options()))
+        {
+            var secrets = new SecretStore(running.Connection, maxPhraseAttempts: 5);
+            Assert.True(await secrets.CreateAsync(a.Id, a.Tag, a.Record, s_ttl));
+            Assert.True(await secrets.CreateAsync(b.Id, b.Tag, b.Record, s_ttl));
+            await AssertOutcome(RevealOutcome.Revealed, secrets, b);
+            await running.CheckpointAsync();
+            Assert.True(await secrets.CreateAsync(c.Id, c.Tag, c.Record, s_ttl));
+            await AssertOutcome(RevealOutcome.Revealed, secrets, a);
+        }
+
+        await using var restarted = await RunningGarnet.StartAsync(Options());
+        var after = new SecretStore(restarted.Connection, maxPhraseAttempts: 5);
+        await AssertOutcome(RevealOutcome.NotFound, after, a);
+        await AssertOutcome(RevealOutcome.NotFound, after, b);
+        await AssertOutcome(RevealOutcome.Revealed, after, c);
+    }
+
+    [Fact]
+    public async Task A_claim_whose_clean_up_was_lost_stays_claimed_after_a_restart()
+    {
+        // The reveal's claim (SET "" XX GET KEEPTTL) must be replayed from the AOF on its own: a crash can come
+        // between it and the fire-and-forget DEL that follows (GETDEL, by contrast, is not replayed).
+        var secret = Secret.New();
+        await using (var running = await RunningGarnet.StartAsync(Options()))
+        {
+            var secrets = new SecretStore(running.Connection, maxPhraseAttempts: 5);
+            Assert.True(await secrets.CreateAsync(secret.Id, secret.Tag, secret.Record, s_ttl));
+            var claimed = await SecretStore.ClaimAsync(running.Connection.GetDatabase(), StoreKeys.Record(secret.Id, secret.Tag));
+            Assert.Equal(secret.Record, (byte[]?)claimed);
+        }
+
+        await using var restarted = await RunningGarnet.StartAsync(Options());
+        var database = restarted.Connection.GetDatabase();
+        var tombstone = await database.StringGetAsync(StoreKeys.Record(secret.Id, secret.Tag));
+        Assert.False(tombstone.IsNull);
+        Assert.True(tombstone.IsNullOrEmpty);
+        Assert.NotNull(await database.KeyTimeToLiveAsync(StoreKeys.Record(secret.Id, secret.Tag)));
+        await AssertOutcome(RevealOutcome.NotFound, new SecretStore(restarted.Connection, maxPhraseAttempts: 5), secret);
+    }
+
+    [Fact]
+    public async Task Secrets_spilled_to_disk_keep_their_semantics_through_compaction_and_restart()
+    {
+        // A 4 MiB in-memory log, small segments, and compaction and checkpoints every second, so what production
+        // does over hours happens here in seconds: 20 MB of short-lived records push the first secrets onto disk, and
+        // compaction starts once more than 2 segments are on disk.
+        // (Garnet 2.2.8 answers DEL of an on-disk key with 0: a claim by GET + DEL would fail here.)
+        var options = new EmbeddedGarnetOptions
+        {
+            DataDirectory = _directory.Path,
+            MemorySize = 4L * 1024 * 1024,
+            SegmentSize = 4L * 1024 * 1024,
+            CompactionInterval = TimeSpan.FromSeconds(1),
+            CompactionMaxSegments = 2,
+            CheckpointInterval = TimeSpan.FromSeconds(1),
+            ExpiredKeyScanInterval = TimeSpan.FromSeconds(1),
+        };
+        var live = Secret.New();
+        var revealed = Secret.New();
+        var contested = Secret.New();
+        var guessed = Secret.New();
+        await using (var running = await RunningGarnet.StartAsync(options))
+        {
+            var secrets = new SecretStore(running.Connection, maxPhraseAttempts: 2);
+            foreach (var secret in new[] { live, revealed, contested, guessed })
+            {
+                Assert.True(await secrets.CreateAsync(secret.Id, secret.Tag, secret.Record, s_ttl));
+            }
+
+            for (var i = 0; i < 100; i++)
+            {
+                var filler = Secret.New(recordLength: 200 * 1024);
+                Assert.True(await secrets.CreateAsync(filler.Id, filler.Tag, filler.Record, TimeSpan.FromMilliseconds(300)));
+            }
+
+            await AssertOutcome(RevealOutcome.WrongPhrase, secrets, guessed with { Tag = Secret.NewTag() });
+            await AssertOutcome(RevealOutcome.Revealed, secrets, revealed);
+            var readers = new Task<RevealResult>[20];
+            for (var i = 0; i < readers.Length; i++)
+            {
+                readers[i] = secrets.RevealAsync(contested.Id, contested.Tag);
+            }
+
+            var results = await Task.WhenAll(readers);
+            Assert.Equal(1, results.Count(r => r.Outcome == RevealOutcome.Revealed));
+            Assert.Equal(19, results.Count(r => r.Outcome == RevealOutcome.NotFound));
+
+            var firstSegment = Path.Combine(_directory.Path, "Store", "hlog.0");
+            var deadline = Stopwatch.StartNew();
+            while (File.Exists(firstSegment) && deadline.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                await Task.Delay(200);
+            }
+
+            Assert.False(File.Exists(firstSegment), "compaction and a checkpoint should have deleted the first log segment");
+        }
+
+        await using var restarted = await RunningGarnet.StartAsync(options);
+        var after = new SecretStore(restarted.Connection, maxPhraseAttempts: 2);
+        await AssertOutcome(RevealOutcome.NotFound, after, revealed);
+        await AssertOutcome(RevealOutcome.NotFound, after, contested);
+        await AssertOutcome(RevealOutcome.Revealed, after, live);
+
+        // One wrong phrase was counted before: the next one destroys it.
+        await AssertOutcome(RevealOutcome.WrongPhrase, after, guessed with { Tag = Secret.NewTag() });
+        await AssertOutcome(RevealOutcome.NotFound, after, guessed);
+    }
+
+    private EmbeddedGarnetOptions Options() => new() { DataDirectory = _directory.Path };
+
+    private static async Task AssertOutcome(RevealOutcome expected, SecretStore secrets, Secret secret)
+    {
+        using var result = await secrets.RevealAsync(secret.Id, secret.Tag);
+        Assert.Equal(expected, result.Outcome);
+        if (expected == RevealOutcome.Revealed)
+        {
+            Assert.Equal(secret.Record, result.Record.ToArray());
+        }
+    }
+}
+
+/// <summary>An embedded Garnet and a connection to it, stopped together.</summary>
+internal sealed class RunningGarnet : IAsyncDisposable
+{
+    private readonly EmbeddedGarnet _garnet;
+
+    private RunningGarnet(EmbeddedGarnet garnet, ConnectionMultiplexer connection)
+    {
+        _garnet = garnet;
+        Connection = connection;
+    }
+
+    public ConnectionMultiplexer Connection { get; }
+
+    public EmbeddedGarnet Garnet => _garnet;
+
+    public static async Task<RunningGarnet> StartAsync(EmbeddedGarnetOptions options)
+    {
+        var garnet = EmbeddedGarnet.Start(options);
+        try
+        {
+            return new RunningGarnet(garnet, await StoreConnection.ConnectAsync(garnet.ConnectionString, StoreConnection.DefaultTimeout));
+        }
+        catch
+        {
+            garnet.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Takes a checkpoint now (SAVE, an admin command, hence its own connection).</summary>
+    public async Task CheckpointAsync()
+    {
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(_garnet.ConnectionString + ",allowAdmin=true");
+        Assert.Equal("OK", (string?)await admin.GetDatabase().ExecuteAsync("SAVE"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Connection.DisposeAsync();
+        _garnet.Dispose();
+    }
+}

@@ -1,0 +1,26 @@
+namespace Ots.Store.Tests.Infrastructure;
+
+/// <summary>A fresh directory under the system temp directory, deleted on dispose.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public TempDirectory(string prefix)
+    {
+        Path = Directory.CreateTempSubdirectory(prefix).FullName;
+    }
+
+    public string Path { get; }
+
+    public void Dispose() => Delete(Path);
+
+    public static void Delete(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A store that is still shutting down may hold a file for a moment; the OS cleans temp eventually.
+        }
+    }
+}

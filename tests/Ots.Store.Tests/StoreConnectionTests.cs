@@ -1,0 +1,29 @@
+using Ots.Edge.Store;
+using StackExchange.Redis;
+
+namespace Ots.Store.Tests;
+
+public sealed class StoreConnectionTests
+{
+    [Fact]
+    public void Options_fail_fast_with_the_store_timeout()
+    {
+        var options = StoreConnection.CreateOptions("127.0.0.1:6379,connectTimeout=30000,name=other", TimeSpan.FromMilliseconds(1500));
+
+        Assert.False(options.AbortOnConnectFail);
+        Assert.Same(BacklogPolicy.FailFast, options.BacklogPolicy);
+        Assert.Equal(1500, options.ConnectTimeout);
+        Assert.Equal(1500, options.SyncTimeout);
+        Assert.Equal(1500, options.AsyncTimeout);
+        Assert.Equal("ots-edge", options.ClientName);
+        Assert.False(options.IncludeDetailInExceptions);
+        Assert.Equal("127.0.0.1:6379", Assert.Single(options.EndPoints).ToString());
+    }
+
+    [Fact]
+    public void Bad_arguments_are_rejected()
+    {
+        Assert.Throws<ArgumentException>(() => StoreConnection.CreateOptions(" ", StoreConnection.DefaultTimeout));
+        Assert.Throws<ArgumentOutOfRangeException>(() => StoreConnection.CreateOptions("127.0.0.1", TimeSpan.Zero));
+    }
+}
