@@ -9,7 +9,7 @@ public class ChunkedDecoderTests
 {
     private const int Limit = HttpLimits.DefaultMaxBodyBytes;
 
-    private static readonly string s_bigChunk = new('x', 0x1000);
+    private static readonly string s_bigChunk = new('x', 0x1A0);
 
     private static readonly Dictionary<string, (string Wire, string Body)> s_valid = new()
     {
@@ -26,7 +26,7 @@ public class ChunkedDecoderTests
         ["trailers"] = ("5\r\nhello\r\n0\r\nX-Trailer: a\r\nChecksum: abc\r\n\r\n", "hello"),
         ["data holding CRLF and hex digits"] = ("6\r\n\r\n0\r\n\r\r\n0\r\n\r\n", "\r\n0\r\n\r"),
         ["binary data"] = ("4\r\n\u0000\u00ff\n\r\r\n0\r\n\r\n", "\u0000\u00ff\n\r"),
-        ["a 4 KiB chunk"] = ("1000\r\n" + s_bigChunk + "\r\n0\r\n\r\n", s_bigChunk),
+        ["a 416-byte chunk"] = ("1a0\r\n" + s_bigChunk + "\r\n0\r\n\r\n", s_bigChunk),
         ["JSON body as curl sends it"] = ("1b\r\n{\"secret\":\"s\",\"phrase\":\"p\"}\r\n0\r\n\r\n", "{\"secret\":\"s\",\"phrase\":\"p\"}"),
     };
 

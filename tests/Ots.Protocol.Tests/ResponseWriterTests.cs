@@ -234,7 +234,7 @@ public class ResponseWriterTests
         return result.Append(text, from, text.Length - from).ToString();
     }
 
-    /// <summary>An <see cref="IBufferWriter{T}"/> that hands out exactly the size asked for (one byte for a hint of 0), nothing more.</summary>
+    /// <summary>An <see cref="IBufferWriter{T}"/> that hands out exactly the size asked for (4 KiB for a hint of 0), nothing more.</summary>
     private sealed class ExactBufferWriter : IBufferWriter<byte>
     {
         private byte[] _current = [];
@@ -248,7 +248,7 @@ public class ResponseWriterTests
             _current = [];
         }
 
-        public Memory<byte> GetMemory(int sizeHint = 0) => _current = new byte[Math.Max(sizeHint, 1)];
+        public Memory<byte> GetMemory(int sizeHint = 0) => _current = new byte[sizeHint > 0 ? sizeHint : 4096];
 
         public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
     }
