@@ -39,6 +39,9 @@ internal sealed partial class OtsConnectionHandler
     /// <summary>Answers one complete request. Synchronous routes complete without allocating.</summary>
     private ValueTask DispatchAsync(in RequestHead head, in ReadOnlySequence<byte> body, ConnectionDirective connection, byte[] material, PipeWriter output)
     {
+        // A response to HEAD never has content, whatever its status (RFC 9110 §9.3.2): a client reads no body after
+        // it, so body bytes would be taken for the start of the next response on the connection.
+        var omitBody = head.Method == KnownMethod.Head;
         switch (head.Target)
         {
             case RequestTarget.Generate when head.Method == KnownMethod.Post:
@@ -48,7 +51,7 @@ internal sealed partial class OtsConnectionHandler
                 return RevealAsync(head.KeySpan, body, connection, material, output);
 
             case RequestTarget.Generate or RequestTarget.Secret:
-                ResponseWriter.Write(output, HttpStatus.MethodNotAllowed, ApiErrors.MethodNotAllowed, connection, AllowHeader.Post);
+                ResponseWriter.Write(output, HttpStatus.MethodNotAllowed, ApiErrors.MethodNotAllowed, connection, AllowHeader.Post, omitBody);
                 return default;
 
             case RequestTarget.Health or RequestTarget.Ready when head.Method is not (KnownMethod.Get or KnownMethod.Head):
@@ -56,14 +59,14 @@ internal sealed partial class OtsConnectionHandler
                 return default;
 
             case RequestTarget.Health:
-                ResponseWriter.Write(output, HttpStatus.OK, ApiErrors.Healthy, connection, omitBody: head.Method == KnownMethod.Head);
+                ResponseWriter.Write(output, HttpStatus.OK, ApiErrors.Healthy, connection, omitBody: omitBody);
                 return default;
 
             case RequestTarget.Ready:
-                return ReadyAsync(connection, head.Method == KnownMethod.Head, output);
+                return ReadyAsync(connection, omitBody, output);
 
             default:
-                ResponseWriter.Write(output, HttpStatus.NotFound, ApiErrors.NotFound, connection);
+                ResponseWriter.Write(output, HttpStatus.NotFound, ApiErrors.NotFound, connection, omitBody: omitBody);
                 return default;
         }
     }
