@@ -72,7 +72,7 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
 
     private async Task ServeAsync(PipeReader input, PipeWriter output, CancellationToken closeRequested)
     {
-        using var timer = new CancellationTokenSource();
+        var timer = new CancellationTokenSource();
         var material = new byte[KeyMaterial.Length];
         var stage = Stage.Idle;
         var deadline = Environment.TickCount64 + (long)_options.KeepAliveTimeout.TotalMilliseconds;
@@ -102,6 +102,16 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
                 {
                     await TimeOutAsync(stage, output);
                     return;
+                }
+
+                if (!timer.TryReset())
+                {
+                    // The deadline fired just after this read completed with data: the read won. A fired source
+                    // cannot be re-armed (CancelAfter is a no-op on it), and its token would cancel the flush
+                    // below, closing the connection without the responses or the 408 due; the deadline itself
+                    // is checked again at the top of the loop.
+                    timer.Dispose();
+                    timer = new CancellationTokenSource();
                 }
 
                 var buffer = result.Buffer;
@@ -221,6 +231,7 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
         }
         finally
         {
+            timer.Dispose();
             if (chunkedBody is not null)
             {
                 ReturnBody(ref chunkedBody, chunked.Length);
