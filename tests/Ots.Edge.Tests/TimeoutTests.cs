@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using Ots.Edge.Tests.Infrastructure;
+
+namespace Ots.Edge.Tests;
+
+/// <summary>An edge with half-second header, body and keep-alive timeouts.</summary>
+public sealed class ShortTimeoutsEdgeFixture : EdgeFixture
+{
+    protected override IReadOnlyList<string> Arguments =>
+        ["--header-timeout-seconds", "0.5", "--body-timeout-seconds", "0.5", "--keep-alive-timeout-seconds", "0.5"];
+}
+
+/// <summary>DESIGN §5: slow clients are timed out (408 mid-request), idle ones closed.</summary>
+public sealed class TimeoutTests(ShortTimeoutsEdgeFixture fixture) : IClassFixture<ShortTimeoutsEdgeFixture>
+{
+    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task A_head_dribbled_then_stopped_gets_408_and_a_close()
+    {
+        await using var connection = await RawHttpConnection.OpenAsync(fixture.Server);
+        var stopwatch = Stopwatch.StartNew();
+        foreach (var piece in new[] { "POST /gen", "erate HTT", "P/1.1\r\nHo" })
+        {
+            await connection.SendAsync(piece);
+            await Task.Delay(100);
+        }
+
+        var response = await connection.ReadResponseAsync(timeout: s_bound);
+        var end = await connection.WaitForEndAsync(s_bound);
+
+        Assert.True(stopwatch.Elapsed < s_bound, "took " + stopwatch.Elapsed);
+        Http.AssertResponse(response, 408);
+        Http.AssertErrorBody(response);
+        Assert.Equal("close", response.Header("Connection"));
+        Assert.True(end is ConnectionEnd.Closed or ConnectionEnd.Reset, end.ToString());
+    }
+
+    [Fact]
+    public async Task A_head_dribbled_steadily_is_timed_out_from_its_first_byte()
+    {
+        // Slowloris: a byte every 100 ms never lets a per-read timeout fire; the header timeout runs from the first byte.
+        await using var connection = await RawHttpConnection.OpenAsync(fixture.Server);
+        var stopwatch = Stopwatch.StartNew();
+        var header = "GET /healthz HTTP/1.1\r\nX-Slow: " + new string('z', 100);
+
+        // The first byte goes now, not from the thread pool: later than the keep-alive timeout, the server would
+        // rightly close an idle connection without a 408.
+        await connection.SendAsync(header[..1]);
+        var sender = Task.Run(async () =>
+        {
+            foreach (var c in header[1..])
+            {
+                await Task.Delay(100);
+                try
+                {
+                    await connection.SendAsync(c.ToString());
+                }
+                catch (Exception exception) when (exception is System.Net.Sockets.SocketException or ObjectDisposedException or OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        });
+
+        var response = await connection.ReadResponseAsync(timeout: TimeSpan.FromSeconds(3));
+
+        Assert.True(stopwatch.Elapsed < s_bound, "took " + stopwatch.Elapsed);
+        Http.AssertResponse(response, 408);
+        Assert.True(await connection.WaitForEndAsync(s_bound) is ConnectionEnd.Closed or ConnectionEnd.Reset);
+        await connection.DisposeAsync();
+        await sender;
+    }
+
+    [Fact]
+    public async Task A_body_that_stops_arriving_gets_408_and_a_close()
+    {
+        await using var connection = await RawHttpConnection.OpenAsync(fixture.Server);
+        var stopwatch = Stopwatch.StartNew();
+
+        await connection.SendAsync("POST /generate HTTP/1.1\r\nHost: ots\r\nContent-Length: 100\r\n\r\n{\"secret\":");
+        var response = await connection.ReadResponseAsync(timeout: s_bound);
+
+        Assert.True(stopwatch.Elapsed < s_bound, "took " + stopwatch.Elapsed);
+        Http.AssertResponse(response, 408);
+        Assert.Equal("close", response.Header("Connection"));
+        Assert.True(await connection.WaitForEndAsync(s_bound) is ConnectionEnd.Closed or ConnectionEnd.Reset);
+    }
+
+    [Fact]
+    public async Task A_chunked_body_that_stops_arriving_gets_408()
+    {
+        await using var connection = await RawHttpConnection.OpenAsync(fixture.Server);
+
+        await connection.SendAsync("POST /generate HTTP/1.1\r\nHost: ots\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"sec\r\n");
+        var response = await connection.ReadResponseAsync(timeout: s_bound);
+
+        Http.AssertResponse(response, 408);
+    }
+
+    [Fact]
+    public async Task An_idle_keep_alive_connection_is_closed_without_a_response()
+    {
+        await using var connection = await RawHttpConnection.OpenAsync(fixture.Server);
+        await connection.SendAsync(Http.Get("/healthz"));
+        Http.AssertResponse(await connection.ReadResponseAsync(), 200);
+        var stopwatch = Stopwatch.StartNew();
+
+        var end = await connection.WaitForEndAsync(s_bound);
+
+        Assert.Equal(ConnectionEnd.Closed, end);
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(300), s_bound);
+    }
+
+    [Fact]
+    public async Task A_connection_that_never_sends_is_closed()
+    {
+        await using var connection = await RawHttpConnection.OpenAsync(fixture.Server);
+
+        Assert.Equal(ConnectionEnd.Closed, await connection.WaitForEndAsync(s_bound));
+    }
+
+    [Fact]
+    public async Task A_client_that_keeps_sending_requests_in_time_is_not_timed_out()
+    {
+        await using var connection = await RawHttpConnection.OpenAsync(fixture.Server);
+
+        // 8 requests 250 ms apart: 2 s in all, four times the keep-alive timeout, yet each gap is within it.
+        for (var i = 0; i < 8; i++)
+        {
+            await connection.SendAsync(Http.Get("/healthz"));
+            Http.AssertResponse(await connection.ReadResponseAsync(), 200);
+            await Task.Delay(250);
+        }
+    }
+
+    [Fact]
+    public async Task The_server_still_works_after_timeouts()
+    {
+        await A_body_that_stops_arriving_gets_408_and_a_close();
+
+        var key = await fixture.Client.GenerateAsync("after a timeout", "p");
+        await fixture.Client.AssertRevealsAsync(key, "p", "after a timeout");
+    }
+}
