@@ -156,7 +156,23 @@ public sealed class SecretStoreTests : IClassFixture<GarnetFixture>, IClassFixtu
     }
 
     [Theory, OnGarnet, OnRedis]
-    public async Task Both_keys_expire_with_the_ttl(string store)
+    public async Task Both_keys_carry_the_ttl(string store)
+    {
+        var secrets = Store(store);
+        var secret = Secret.New();
+        var ttl = TimeSpan.FromSeconds(30);
+        Assert.True(await secrets.CreateAsync(secret.Id, secret.Tag, secret.Record, ttl));
+
+        foreach (var key in new[] { StoreKeys.Guard(secret.Id), StoreKeys.Record(secret.Id, secret.Tag) })
+        {
+            var left = await Database(store).KeyTimeToLiveAsync(key);
+            Assert.NotNull(left);
+            Assert.InRange(left.Value, TimeSpan.FromTicks(1), ttl);
+        }
+    }
+
+    [Theory, OnGarnet, OnRedis]
+    public async Task A_secret_expires_with_its_ttl(string store)
     {
         var secrets = Store(store);
         var secret = Secret.New();
@@ -165,9 +181,9 @@ public sealed class SecretStoreTests : IClassFixture<GarnetFixture>, IClassFixtu
 
         foreach (var key in new[] { StoreKeys.Guard(secret.Id), StoreKeys.Record(secret.Id, secret.Tag) })
         {
+            // Null only when a loaded machine took longer than the TTL to get here: the key has expired already.
             var left = await Database(store).KeyTimeToLiveAsync(key);
-            Assert.NotNull(left);
-            Assert.InRange(left.Value, TimeSpan.FromTicks(1), ttl);
+            Assert.InRange(left ?? TimeSpan.FromTicks(1), TimeSpan.FromTicks(1), ttl);
         }
 
         await Task.Delay(TimeSpan.FromMilliseconds(400));

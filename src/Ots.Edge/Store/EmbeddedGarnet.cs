@@ -5,6 +5,7 @@ using Garnet;
 using Garnet.common;
 using Garnet.server;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Tsavorite.core;
 
 namespace Ots.Edge.Store;
@@ -21,7 +22,7 @@ namespace Ots.Edge.Store;
 /// <c>AOF/log-commits/</c>; <c>Store/hlog.N</c> (log pages spilled to disk) and <c>Store/checkpoints/</c>.
 /// </para>
 /// </remarks>
-public sealed class EmbeddedGarnet : IDisposable
+public sealed partial class EmbeddedGarnet : IDisposable
 {
     // Binding to a port we reserved can still lose a race with another process taking it in between.
     private const int MaxBindAttempts = 5;
@@ -36,11 +37,13 @@ public sealed class EmbeddedGarnet : IDisposable
     private const long MinIndexSize = 1L * 1024 * 1024;
 
     private readonly GarnetServer _server;
+    private readonly ILogger _logger;
 
-    private EmbeddedGarnet(GarnetServer server, IPEndPoint endPoint)
+    private EmbeddedGarnet(GarnetServer server, IPEndPoint endPoint, ILogger logger)
     {
         _server = server;
         EndPoint = endPoint;
+        _logger = logger;
     }
 
     /// <summary>The loopback endpoint the store listens on.</summary>
@@ -75,7 +78,7 @@ public sealed class EmbeddedGarnet : IDisposable
             try
             {
                 server.Start();
-                return new EmbeddedGarnet(server, endPoint);
+                return new EmbeddedGarnet(server, endPoint, (ILogger?)loggerFactory?.CreateLogger<EmbeddedGarnet>() ?? NullLogger.Instance);
             }
             catch (GarnetException e) when (options.Port == 0 && attempt < MaxBindAttempts && IsAddressInUse(e))
             {
@@ -92,7 +95,21 @@ public sealed class EmbeddedGarnet : IDisposable
     }
 
     /// <summary>Stops the store. The data directory stays, and the next <see cref="Start"/> on it recovers its contents.</summary>
-    public void Dispose() => _server.Dispose(deleteDir: false);
+    public void Dispose()
+    {
+        try
+        {
+            _server.Dispose(deleteDir: false);
+        }
+        catch (NullReferenceException exception)
+        {
+            // Garnet 2.2.8 (seen once in ~10 test runs): a background task's disk read (the expired-key scan's,
+            // on records spilled to disk) that completes while the store is being disposed throws from Tsavorite's
+            // CreateNewRecordRMW. Writes reach the AOF as they happen (a commit is issued per operation), so a
+            // shutdown that ends this way has nothing left to save: log it rather than crash the shutdown.
+            LogDisposeFailed(_logger, exception);
+        }
+    }
 
     private static GarnetServerOptions CreateServerOptions(EmbeddedGarnetOptions options, string dataDirectory, IPEndPoint endPoint) => new()
     {
@@ -104,6 +121,10 @@ public sealed class EmbeddedGarnet : IDisposable
         // flush (FACTS.md); RandomAccess is plain .NET file I/O.
         EnableAOF = true,
         Recover = true,
+
+        // A store that started without what it had acknowledged (say, its checkpoint but not the AOF after it) would
+        // bring revealed secrets back: refuse to start instead, so the edge fails loudly, not silently.
+        FailOnRecoveryError = true,
         DeviceType = DeviceType.RandomAccess,
         CheckpointDir = dataDirectory,
         WaitForCommit = options.WaitForCommit,
@@ -146,6 +167,9 @@ public sealed class EmbeddedGarnet : IDisposable
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The embedded Garnet threw while stopping; its data directory is kept")]
+    private static partial void LogDisposeFailed(ILogger logger, Exception exception);
 
     private static bool IsAddressInUse(GarnetException e) =>
         e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse };
