@@ -244,7 +244,9 @@ public sealed class HttpProtocolTests(EdgeFixture fixture)
         Assert.Equal(100, interim.Status);
         Assert.Equal("Continue", interim.Reason);
         Assert.Empty(interim.Headers);
-        Assert.True(waited < TimeSpan.FromMilliseconds(500), "100 Continue took " + waited + " (hang check, not a performance assertion)");
+        // A client that sends the expectation waits up to a second for the answer: this is a hang check, not a
+        // performance assertion.
+        Assert.True(waited < TimeSpan.FromMilliseconds(900), "100 Continue took " + waited);
         Assert.Equal(0, connection.Buffered);
 
         await connection.SendAsync(body);

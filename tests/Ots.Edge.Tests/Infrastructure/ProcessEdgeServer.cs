@@ -18,10 +18,15 @@ public sealed class ProcessEdgeServer : EdgeServer
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(15);
 
+    // Children still running when the test host exits (an aborted run) are killed rather than left listening.
+    private static readonly HashSet<Process> s_running = [];
+
     private readonly Process _process;
     private readonly StringBuilder _output;
     private readonly TempDirectory? _ownedDataDirectory;
     private readonly string _commandLine;
+
+    static ProcessEdgeServer() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillRunning();
 
     private ProcessEdgeServer(Process process, StringBuilder output, int port, TempDirectory? ownedDataDirectory, string commandLine)
         : base(port)
@@ -103,6 +108,11 @@ public sealed class ProcessEdgeServer : EdgeServer
             process.OutputDataReceived += (_, line) => Append(output, line.Data);
             process.ErrorDataReceived += (_, line) => Append(output, line.Data);
             process.Start();
+            lock (s_running)
+            {
+                s_running.Add(process);
+            }
+
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
 
@@ -194,8 +204,41 @@ public sealed class ProcessEdgeServer : EdgeServer
         _ownedDataDirectory?.Dispose();
     }
 
+    private static void KillRunning()
+    {
+        lock (s_running)
+        {
+            foreach (var process in s_running)
+            {
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already exited.
+                }
+            }
+        }
+    }
+
     /// <summary>SIGTERM, as a service manager would stop it, then a kill if it does not exit in time.</summary>
     private async Task StopProcessAsync()
+    {
+        try
+        {
+            await TerminateAsync();
+        }
+        finally
+        {
+            lock (s_running)
+            {
+                s_running.Remove(_process);
+            }
+        }
+    }
+
+    private async Task TerminateAsync()
     {
         if (_process.HasExited)
         {
