@@ -24,16 +24,19 @@ public sealed class EmbeddedGarnetOptions
     /// </summary>
     public bool WaitForCommit { get; init; }
 
-    /// <summary>How often a checkpoint is taken (default 5 min), which bounds append-only-file replay at startup and lets old files be deleted.</summary>
+    /// <summary>
+    /// How often a checkpoint is taken (default 5 min; zero turns it off): it bounds the append-only-file replay at
+    /// startup and lets old append-only-file and log segments be deleted.
+    /// </summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How often expired keys are swept (default 60 s); without it they are removed only when touched.</summary>
+    /// <summary>How often expired keys are swept (default 60 s; zero turns it off, and they are removed only when touched).</summary>
     public TimeSpan ExpiredKeyScanInterval { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Size of one log or append-only-file segment on disk (default 64 MiB): the unit in which disk space is released.</summary>
     internal long SegmentSize { get; init; } = 64L * 1024 * 1024;
 
-    /// <summary>How often the on-disk log is checked for compaction (default 5 min).</summary>
+    /// <summary>How often the on-disk log is checked for compaction (default 5 min; zero turns it off).</summary>
     internal TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>On-disk log segments kept before live records are copied forward and older segments dropped (default 16).</summary>

@@ -26,20 +26,27 @@ public readonly struct RevealResult : IDisposable, IEquatable<RevealResult>
 {
     private readonly ReadOnlyMemory<byte> _record;
 
-    private RevealResult(RevealOutcome outcome, ReadOnlyMemory<byte> record)
+    private RevealResult(RevealOutcome outcome, ReadOnlyMemory<byte> record, bool secretDestroyed = false)
     {
         Outcome = outcome;
         _record = record;
+        SecretDestroyed = secretDestroyed;
     }
 
     /// <summary>A wrong phrase.</summary>
     public static RevealResult WrongPhrase => new(RevealOutcome.WrongPhrase, default);
+
+    /// <summary>A wrong phrase that used the last attempt: the secret is destroyed (still answered 403).</summary>
+    public static RevealResult LastWrongPhrase => new(RevealOutcome.WrongPhrase, default, secretDestroyed: true);
 
     /// <summary>Not found.</summary>
     public static RevealResult NotFound => new(RevealOutcome.NotFound, default);
 
     /// <summary>What the caller should answer.</summary>
     public RevealOutcome Outcome { get; }
+
+    /// <summary>True when this wrong phrase used the last attempt and destroyed the secret (metrics only).</summary>
+    public bool SecretDestroyed { get; }
 
     /// <summary>The sealed record (version ‖ nonce ‖ ciphertext ‖ tag) when revealed; empty otherwise. Valid until <see cref="Dispose"/>.</summary>
     public ReadOnlyMemory<byte> Record => _record;
@@ -50,13 +57,13 @@ public readonly struct RevealResult : IDisposable, IEquatable<RevealResult>
     }
 
     /// <inheritdoc/>
-    public bool Equals(RevealResult other) => Outcome == other.Outcome && _record.Equals(other._record);
+    public bool Equals(RevealResult other) => Outcome == other.Outcome && SecretDestroyed == other.SecretDestroyed && _record.Equals(other._record);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is RevealResult other && Equals(other);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Outcome, _record);
+    public override int GetHashCode() => HashCode.Combine(Outcome, SecretDestroyed, _record);
 
     /// <summary>Equality by outcome and record buffer identity.</summary>
     public static bool operator ==(RevealResult left, RevealResult right) => left.Equals(right);

@@ -190,7 +190,7 @@ public sealed class SecretStore
             // The last attempt: destroy the secret by deleting its guard. Fire-and-forget is enough because a guard
             // at 0 already counts as gone (IsLive), so a lost DEL cannot bring the secret back.
             _ = _database.KeyDeleteAsync(guard, CommandFlags.FireAndForget);
-            return RevealResult.WrongPhrase;
+            return RevealResult.LastWrongPhrase;
         }
 
         // Below 0: the guard expired or was destroyed between our GET and DECR, and DECR created a new one without a
