@@ -58,6 +58,9 @@ public static class CreateSecret
     private const double MillisecondsPerMinute = 60_000;
     private const double MillisecondsPerSecond = 1_000;
 
+    // Longer than any number a client means (a double needs 24 characters, a decimal 30); longer ones are pooled.
+    private const int MaxStackNumberLength = 64;
+
     /// <summary>Reads a request body under the contract's field rules (DESIGN §1).</summary>
     /// <param name="body">The complete body.</param>
     /// <param name="scratch">At least as long as <paramref name="body"/>; receives the unescaped secret then phrase.</param>
@@ -231,7 +234,7 @@ public static class CreateSecret
             }
 
             seen |= bit;
-            if (!TryReadNonNegative(ref reader, out var value))
+            if (!TryReadMember(ref reader, out var value, out var member, out var memberIsDecimal))
             {
                 return CreateSecretError.TtlMemberInvalid;
             }
@@ -241,7 +244,7 @@ public static class CreateSecret
 
             // A decimal literal times a unit is exact in decimal but not in double: 1.1 days is 95 040 000 ms, and
             // the double product (95 040 000.00000001) would round up one millisecond too far.
-            if (exactValid && value * unit < policy.MaxMilliseconds && reader.TryGetDecimal(out var member))
+            if (exactValid && value * unit < policy.MaxMilliseconds && memberIsDecimal)
             {
                 exact += member * (decimal)unit;
             }
@@ -272,6 +275,58 @@ public static class CreateSecret
         var rounded = exactValid ? (long)Math.Ceiling(Math.Min(exact, policy.MaxMilliseconds)) : (long)Math.Ceiling(total);
         milliseconds = Math.Clamp(rounded, 1, policy.MaxMilliseconds);
         return CreateSecretError.None;
+    }
+
+    /// <summary>
+    /// Reads a <c>ttl</c> member: a non-negative number as a double, and as a decimal when it fits one. A number split
+    /// across segments is parsed from a contiguous copy, because <see cref="Utf8JsonReader.TryGetDouble"/> and
+    /// <see cref="Utf8JsonReader.TryGetDecimal"/> copy <see cref="Utf8JsonReader.ValueSequence"/> to a new array on
+    /// every call: the only per-request allocation a split body caused.
+    /// </summary>
+    private static bool TryReadMember(ref Utf8JsonReader reader, out double value, out decimal exact, out bool isDecimal)
+    {
+        if (!reader.HasValueSequence || reader.TokenType != JsonTokenType.Number)
+        {
+            return TryReadNumber(ref reader, out value, out exact, out isDecimal);
+        }
+
+        // Any literal fits on the stack but a pathological one (the body limit bounds it); that one is pooled.
+        var length = (int)reader.ValueSequence.Length;
+        byte[]? rented = null;
+        Span<byte> bytes = length <= MaxStackNumberLength
+            ? stackalloc byte[MaxStackNumberLength]
+            : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            bytes = bytes[..length];
+            reader.ValueSequence.CopyTo(bytes);
+
+            // The outer reader has validated the token, so a reader over its bytes alone sees one complete number and
+            // parses it with the same code.
+            var number = new Utf8JsonReader(bytes, JsonBody.ReaderOptions);
+            number.Read();
+            return TryReadNumber(ref number, out value, out exact, out isDecimal);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static bool TryReadNumber(ref Utf8JsonReader reader, out double value, out decimal exact, out bool isDecimal)
+    {
+        exact = 0;
+        isDecimal = false;
+        if (!TryReadNonNegative(ref reader, out value))
+        {
+            return false;
+        }
+
+        isDecimal = reader.TryGetDecimal(out exact);
+        return true;
     }
 
     private static bool TryReadNonNegative(ref Utf8JsonReader reader, out double value)
