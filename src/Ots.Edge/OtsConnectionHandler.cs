@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using Ots.Edge.Hosting;
+using Ots.Edge.Metrics;
 using Ots.Edge.Store;
 using Ots.Protocol.Http;
 
@@ -20,16 +22,29 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
     // response instead of a reset (closing a socket with unread input sends RST).
     private static readonly TimeSpan s_lingerTime = TimeSpan.FromSeconds(1);
 
+    // A pause this long means the peer has nothing more in flight.
+    private static readonly TimeSpan s_lingerQuiet = TimeSpan.FromMilliseconds(150);
+
+    // ...but not for ever: a client streaming an oversized body is cut off after this much more.
+    private const long MaxLingerBytes = 1024 * 1024;
+
     private readonly SecretStore _store;
     private readonly OtsOptions _options;
     private readonly ILogger _logger;
+    private readonly OtsMetrics _metrics;
+    private readonly ArrayBufferWriter<byte> _metricsBuffer = new(16 * 1024);
+
+    // Null unless --access-log: the one branch the success path pays when it is off.
+    private readonly ILogger? _accessLog;
 
     /// <summary>Creates the handler.</summary>
-    public OtsConnectionHandler(SecretStore store, OtsOptions options, ILogger<OtsConnectionHandler> logger)
+    public OtsConnectionHandler(SecretStore store, OtsOptions options, OtsMetrics metrics, ILoggerFactory loggers)
     {
         _store = store;
         _options = options;
-        _logger = logger;
+        _metrics = metrics;
+        _logger = loggers.CreateLogger<OtsConnectionHandler>();
+        _accessLog = options.AccessLog ? loggers.CreateLogger(Log.AccessLogCategory) : null;
     }
 
     /// <summary>Where a connection is in its current request; each stage has its own timeout.</summary>
@@ -55,6 +70,7 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
         // one finishes its request first.
         var lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
         using var shutdown = lifetime?.ConnectionClosedRequested.Register(static state => ((PipeReader)state!).CancelPendingRead(), input);
+        _metrics.ConnectionOpened();
         try
         {
             await ServeAsync(input, output, lifetime?.ConnectionClosedRequested ?? default);
@@ -67,6 +83,10 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
         {
             // A broken invariant: log it (never request data) and close only this connection.
             Log.ConnectionFailed(_logger, connection.ConnectionId, exception);
+        }
+        finally
+        {
+            _metrics.ConnectionClosed();
         }
     }
 
@@ -144,6 +164,7 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
 
                         if (status == ParseStatus.Invalid)
                         {
+                            OnRejected(reason);
                             input.AdvanceTo(buffer.End);
                             await RejectAsync(reason, input, output);
                             return;
@@ -176,6 +197,7 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
                         buffer = buffer.Slice(reader.Position);
                         if (status == ParseStatus.Invalid)
                         {
+                            OnRejected(reason);
                             input.AdvanceTo(buffer.End);
                             await RejectAsync(reason, input, output);
                             return;
@@ -199,7 +221,14 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
 
                     // The body may be a slice of the input buffer: it stays valid across this await because the
                     // reader is not advanced until every complete request of this read has been answered.
-                    await DispatchAsync(head, body, connection, material, output);
+                    var started = Stopwatch.GetTimestamp();
+                    var answered = await DispatchAsync(head, body, connection, material, output);
+                    _metrics.RequestCompleted(head.Target, answered, started);
+                    if (_accessLog is not null)
+                    {
+                        // Only what the parser classified: a method, a route template, never a path or a key.
+                        Log.Access(_accessLog, RouteTemplates.Of(head.Method), RouteTemplates.Of(head.Target), (int)answered, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    }
 
                     if (chunkedBody is not null)
                     {
@@ -277,11 +306,27 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
         body = null;
     }
 
-    private static async ValueTask TimeOutAsync(Stage stage, PipeWriter output)
+    /// <summary>A request rejected while framing it: counted, and access-logged by reason only.</summary>
+    private void OnRejected(RejectReason reason)
+    {
+        _metrics.Rejected(reason);
+        if (_accessLog is not null)
+        {
+            Log.AccessRejected(_accessLog, (int)Rejections.StatusOf(reason), OtsMetrics.ReasonLabel(reason));
+        }
+    }
+
+    private async ValueTask TimeOutAsync(Stage stage, PipeWriter output)
     {
         // An idle keep-alive connection just closes; one caught mid-request is told why (RFC 9110 §15.5.9).
         if (stage != Stage.Idle)
         {
+            _metrics.TimedOut();
+            if (_accessLog is not null)
+            {
+                Log.AccessRejected(_accessLog, (int)HttpStatus.RequestTimeout, OtsMetrics.RequestTimeoutLabel);
+            }
+
             ResponseWriter.Write(output, HttpStatus.RequestTimeout, Protocol.Routes.ApiErrors.RequestTimeout, ConnectionDirective.Close);
 
             // Best effort and bounded: the peer that timed out may not be reading either.
@@ -298,15 +343,27 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
             await ((Task)output.FlushAsync(bound.Token).AsTask()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        await output.CompleteAsync();
-
-        // Drain (bounded in time) so the close is a FIN after our response, not a reset that may destroy it.
-        using var linger = new CancellationTokenSource(s_lingerTime);
+        // Keep reading (and discarding) for a moment before closing: closing a socket with unread input sends a
+        // reset, which can destroy the response still in flight (RFC 9112 §9.6). The response is flushed to the
+        // transport, which sends it while we drain; a client that read it closes, and we return at once.
+        // (Shutting the socket's send side here would race the transport's own send of the response.)
+        // Closing is safe once the receive buffer is empty: stop when the peer closes, when it has been quiet for a
+        // moment (all it sent has been read), or at the overall bound.
+        var deadline = Environment.TickCount64 + (long)s_lingerTime.TotalMilliseconds;
+        long drained = 0;
         try
         {
-            while (true)
+            while (drained <= MaxLingerBytes)
             {
-                var result = await input.ReadAsync(linger.Token);
+                var remaining = Math.Min(deadline - Environment.TickCount64, (long)s_lingerQuiet.TotalMilliseconds);
+                if (remaining <= 0)
+                {
+                    return;
+                }
+
+                using var quiet = new CancellationTokenSource(TimeSpan.FromMilliseconds(remaining));
+                var result = await input.ReadAsync(quiet.Token);
+                drained += result.Buffer.Length;
                 input.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted || result.IsCanceled)
                 {
