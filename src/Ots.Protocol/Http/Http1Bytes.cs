@@ -8,6 +8,12 @@ internal static class Http1Bytes
 
     public static ReadOnlySpan<byte> ContentTypeJson => "Content-Type: application/json\r\n"u8;
 
+    /// <summary>The Prometheus text exposition format, version 0.0.4 (what every Prometheus server scrapes).</summary>
+    public static ReadOnlySpan<byte> ContentTypePrometheusText => "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"u8;
+
+    /// <summary>RFC 9512's media type for YAML.</summary>
+    public static ReadOnlySpan<byte> ContentTypeYaml => "Content-Type: application/yaml\r\n"u8;
+
     public static ReadOnlySpan<byte> ContentLengthName => "Content-Length: "u8;
 
     public static ReadOnlySpan<byte> ConnectionClose => "Connection: close\r\n"u8;

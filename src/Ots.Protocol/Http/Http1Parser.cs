@@ -275,6 +275,14 @@ public static class Http1Parser
         {
             head.Target = RequestTarget.Ready;
         }
+        else if (path.SequenceEqual("/metrics"u8))
+        {
+            head.Target = RequestTarget.Metrics;
+        }
+        else if (path.SequenceEqual("/openapi.yaml"u8))
+        {
+            head.Target = RequestTarget.OpenApi;
+        }
         else
         {
             head.Target = RequestTarget.Unknown;

@@ -36,6 +36,12 @@ public enum RequestTarget : byte
 
     /// <summary><c>/readyz</c>.</summary>
     Ready,
+
+    /// <summary><c>/metrics</c>: the Prometheus text exposition.</summary>
+    Metrics,
+
+    /// <summary><c>/openapi.yaml</c>: the API's OpenAPI document.</summary>
+    OpenApi,
 }
 
 /// <summary>How the request body is delimited (RFC 9112 §6.3).</summary>

@@ -29,13 +29,27 @@ public enum AllowHeader : byte
     GetHead,
 }
 
+/// <summary>The <c>Content-Type</c> of a response.</summary>
+public enum MediaType : byte
+{
+    /// <summary><c>application/json</c>: every API response.</summary>
+    Json,
+
+    /// <summary><c>text/plain; version=0.0.4; charset=utf-8</c>: the Prometheus text exposition format.</summary>
+    PrometheusText,
+
+    /// <summary><c>application/yaml</c> (RFC 9512): the OpenAPI document.</summary>
+    Yaml,
+}
+
 /// <summary>
 /// Writes complete HTTP/1.1 responses with a JSON body: the header section into one span of the output,
 /// with the exact <c>Content-Length</c>, then the body. Nothing is allocated.
 /// </summary>
 public static class ResponseWriter
 {
-    // Status line + Content-Type + Date + Content-Length (10 digits) + Cache-Control + Connection + Allow + CRLF.
+    // Status line (46) + Content-Type (≤ 56) + Date (37) + Cache-Control (25) + Content-Length (≤ 28) + Connection (≤ 24)
+    // + Allow (≤ 18) + CRLF: 236 at most.
     private const int MaxHeaderLength = 256;
 
     /// <summary>Writes <c>100 Continue</c>.</summary>
@@ -54,18 +68,41 @@ public static class ResponseWriter
         ReadOnlySpan<byte> json,
         ConnectionDirective connection = ConnectionDirective.Default,
         AllowHeader allow = AllowHeader.None,
+        bool omitBody = false) =>
+        Write(output, status, MediaType.Json, json, connection, allow, omitBody);
+
+    /// <summary>Writes a response whose body is <paramref name="content"/> of type <paramref name="mediaType"/>.</summary>
+    /// <param name="output">The connection's output.</param>
+    /// <param name="status">The status code.</param>
+    /// <param name="mediaType">The <c>Content-Type</c>.</param>
+    /// <param name="content">The complete body.</param>
+    /// <param name="connection">The connection header to send.</param>
+    /// <param name="allow">The <c>Allow</c> header of a 405.</param>
+    /// <param name="omitBody">A response to <c>HEAD</c>: the headers of the GET response, no body (RFC 9110 §9.3.2).</param>
+    public static void Write(
+        IBufferWriter<byte> output,
+        HttpStatus status,
+        MediaType mediaType,
+        ReadOnlySpan<byte> content,
+        ConnectionDirective connection = ConnectionDirective.Default,
+        AllowHeader allow = AllowHeader.None,
         bool omitBody = false)
     {
         var span = output.GetSpan(MaxHeaderLength);
         var written = 0;
         Append(span, ref written, Http1Bytes.StatusLine(status));
-        Append(span, ref written, Http1Bytes.ContentTypeJson);
+        Append(span, ref written, mediaType switch
+        {
+            MediaType.PrometheusText => Http1Bytes.ContentTypePrometheusText,
+            MediaType.Yaml => Http1Bytes.ContentTypeYaml,
+            _ => Http1Bytes.ContentTypeJson,
+        });
         Append(span, ref written, DateHeader.Current);
 
         // Responses may carry a secret: no cache anywhere may keep one.
         Append(span, ref written, Http1Bytes.CacheControlNoStore);
         Append(span, ref written, Http1Bytes.ContentLengthName);
-        Utf8Formatter.TryFormat(json.Length, span[written..], out var digits);
+        Utf8Formatter.TryFormat(content.Length, span[written..], out var digits);
         written += digits;
         Append(span, ref written, Http1Bytes.CrLf);
 
@@ -92,7 +129,7 @@ public static class ResponseWriter
 
         if (!omitBody)
         {
-            output.Write(json);
+            output.Write(content);
         }
     }
 
