@@ -31,15 +31,16 @@ internal static class MarkdownReport
             text.Append("req/s is over both repetitions (each in brackets), latencies are their mean, max and RSS the worst.");
         }
 
-        text.Append("\n\n| scenario | server | req/s | p50 ms | p90 ms | p99 ms | max ms | unexpected | peak RSS MiB |\n");
-        text.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        text.Append(" CPU µs/req: CPU time (user + system) the server process, and Garnet, used per request answered.");
+        text.Append("\n\n| scenario | server | req/s | p50 ms | p90 ms | p99 ms | max ms | unexpected | peak RSS MiB | CPU µs/req server | CPU µs/req Garnet |\n");
+        text.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         foreach (var (scenario, _) in Results.Scenarios)
         {
             foreach (var run in results.Runs.Where(r => r.Scenario == scenario))
             {
                 var unexpected = run.Unexpected + run.SocketErrors;
                 text.Append(s_invariant,
-                    $"| {scenario} | {run.Label} | {run.Rps:N0}{PerRep(run)} | {run.P50Ms:F2} | {run.P90Ms:F2} | {run.P99Ms:F2} | {run.MaxMs:F1} | {(unexpected == 0 ? "0" : "**" + unexpected + "**")} | {run.RssPeakMib:F0} |\n");
+                    $"| {scenario} | {run.Label} | {run.Rps:N0}{PerRep(run)} | {run.P50Ms:F2} | {run.P90Ms:F2} | {run.P99Ms:F2} | {run.MaxMs:F1} | {(unexpected == 0 ? "0" : "**" + unexpected + "**")} | {run.RssPeakMib:F0} | {run.ServerCpuUsPerRequest:F0} | {run.GarnetCpuUsPerRequest:F0} |\n");
             }
         }
 

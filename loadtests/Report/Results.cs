@@ -22,8 +22,16 @@ internal sealed record Run(
     SortedDictionary<string, long> Statuses,
     string Note,
     double RssPeakMib,
-    double[] RpsPerRep)
+    double[] RpsPerRep,
+    double ServerCpuS,
+    double GarnetCpuS)
 {
+    /// <summary>CPU time the server process used per request answered, in microseconds.</summary>
+    public double ServerCpuUsPerRequest => Requests > 0 ? ServerCpuS * 1e6 / Requests : double.NaN;
+
+    /// <summary>CPU time Garnet used per request answered, in microseconds.</summary>
+    public double GarnetCpuUsPerRequest => Requests > 0 ? GarnetCpuS * 1e6 / Requests : double.NaN;
+
     public string StatusText => string.Join(" ", Statuses.Select(s => s.Key + ":" + s.Value));
 
     public static Run Merge(IReadOnlyList<Run> reps)
@@ -57,6 +65,8 @@ internal sealed record Run(
             Note = string.Join("; ", reps.Select(r => r.Note).Where(n => n.Length > 0).Distinct()),
             RssPeakMib = reps.Max(r => r.RssPeakMib),
             RpsPerRep = reps.SelectMany(r => r.RpsPerRep).ToArray(),
+            ServerCpuS = reps.Sum(r => r.ServerCpuS),
+            GarnetCpuS = reps.Sum(r => r.GarnetCpuS),
         };
     }
 }
@@ -155,7 +165,9 @@ internal sealed class Results
             statuses,
             (string?)result["note"] ?? "",
             Number(node["rss_peak_kib"]) / 1024,
-            [Number(result["rps"])]));
+            [Number(result["rps"])],
+            Number(node["server_cpu_s"]),
+            Number(node["garnet_cpu_s"])));
     }
 
     public Run? Find(string scenario, string server) =>

@@ -31,6 +31,8 @@ internal static class Summary
                     ["socket_errors"] = run.SocketErrors,
                     ["statuses"] = run.StatusText,
                     ["rss_peak_mib"] = Round(run.RssPeakMib, 1),
+                    ["server_cpu_us_per_request"] = Round(run.ServerCpuUsPerRequest, 1),
+                    ["garnet_cpu_us_per_request"] = Round(run.GarnetCpuUsPerRequest, 1),
                     ["note"] = run.Note,
                 });
             }
