@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Ots.Crypto;
 using Ots.Edge.Hosting;
+using Ots.Edge.Metrics;
 using Ots.Edge.Store;
 using Ots.Protocol.Http;
 using Ots.Protocol.Routes;
@@ -36,8 +38,8 @@ internal static class KeyMaterial
 /// <content>Routing and the two API routes.</content>
 internal sealed partial class OtsConnectionHandler
 {
-    /// <summary>Answers one complete request. Synchronous routes complete without allocating.</summary>
-    private ValueTask DispatchAsync(in RequestHead head, in ReadOnlySequence<byte> body, ConnectionDirective connection, byte[] material, PipeWriter output)
+    /// <summary>Answers one complete request and returns its status. Synchronous routes complete without allocating.</summary>
+    private ValueTask<HttpStatus> DispatchAsync(in RequestHead head, in ReadOnlySequence<byte> body, ConnectionDirective connection, byte[] material, PipeWriter output)
     {
         // A response to HEAD never has content, whatever its status (RFC 9110 §9.3.2): a client reads no body after
         // it, so body bytes would be taken for the start of the next response on the connection.
@@ -51,27 +53,51 @@ internal sealed partial class OtsConnectionHandler
                 return RevealAsync(head.KeySpan, body, connection, material, output);
 
             case RequestTarget.Generate or RequestTarget.Secret:
-                ResponseWriter.Write(output, HttpStatus.MethodNotAllowed, ApiErrors.MethodNotAllowed, connection, AllowHeader.Post, omitBody);
-                return default;
+                return Respond(output, HttpStatus.MethodNotAllowed, ApiErrors.MethodNotAllowed, connection, AllowHeader.Post, omitBody);
 
-            case RequestTarget.Health or RequestTarget.Ready when head.Method is not (KnownMethod.Get or KnownMethod.Head):
-                ResponseWriter.Write(output, HttpStatus.MethodNotAllowed, ApiErrors.MethodNotAllowed, connection, AllowHeader.GetHead);
-                return default;
+            case RequestTarget.Health or RequestTarget.Ready or RequestTarget.Metrics or RequestTarget.OpenApi
+                when head.Method is not (KnownMethod.Get or KnownMethod.Head):
+                return Respond(output, HttpStatus.MethodNotAllowed, ApiErrors.MethodNotAllowed, connection, AllowHeader.GetHead);
 
             case RequestTarget.Health:
-                ResponseWriter.Write(output, HttpStatus.OK, ApiErrors.Healthy, connection, omitBody: omitBody);
-                return default;
+                return Respond(output, HttpStatus.OK, ApiErrors.Healthy, connection, omitBody: omitBody);
 
             case RequestTarget.Ready:
                 return ReadyAsync(connection, omitBody, output);
 
+            case RequestTarget.Metrics:
+                WriteMetrics(output, connection, omitBody);
+                return new(HttpStatus.OK);
+
+            case RequestTarget.OpenApi:
+                ResponseWriter.Write(output, HttpStatus.OK, MediaType.Yaml, OpenApiDocument.Yaml, connection, omitBody: omitBody);
+                return new(HttpStatus.OK);
+
             default:
-                ResponseWriter.Write(output, HttpStatus.NotFound, ApiErrors.NotFound, connection, omitBody: omitBody);
-                return default;
+                return Respond(output, HttpStatus.NotFound, ApiErrors.NotFound, connection, omitBody: omitBody);
         }
     }
 
-    private ValueTask CreateAsync(in ReadOnlySequence<byte> body, ConnectionDirective connection, byte[] material, PipeWriter output)
+    /// <summary>Writes a JSON response and returns its status, for the routes that complete synchronously.</summary>
+    private static ValueTask<HttpStatus> Respond(
+        PipeWriter output, HttpStatus status, ReadOnlySpan<byte> json, ConnectionDirective connection, AllowHeader allow = AllowHeader.None, bool omitBody = false)
+    {
+        ResponseWriter.Write(output, status, json, connection, allow, omitBody);
+        return new(status);
+    }
+
+    /// <summary><c>GET /metrics</c>: rendered per scrape into a buffer reused across scrapes (one at a time).</summary>
+    private void WriteMetrics(PipeWriter output, ConnectionDirective connection, bool omitBody)
+    {
+        lock (_metricsBuffer)
+        {
+            _metricsBuffer.ResetWrittenCount();
+            _metrics.WritePrometheus(_metricsBuffer);
+            ResponseWriter.Write(output, HttpStatus.OK, MediaType.PrometheusText, _metricsBuffer.WrittenSpan, connection, omitBody: omitBody);
+        }
+    }
+
+    private ValueTask<HttpStatus> CreateAsync(in ReadOnlySequence<byte> body, ConnectionDirective connection, byte[] material, PipeWriter output)
     {
         var scratch = ArrayPool<byte>.Shared.Rent(Math.Max((int)body.Length, 1));
         byte[] record;
@@ -82,8 +108,7 @@ internal sealed partial class OtsConnectionHandler
             var error = CreateSecret.TryRead(body, scratch, _options.Ttl, out var request);
             if (error != CreateSecretError.None)
             {
-                ResponseWriter.Write(output, HttpStatus.BadRequest, ErrorBody(error), connection);
-                return default;
+                return Respond(output, HttpStatus.BadRequest, ErrorBody(error), connection);
             }
 
             // One KDF call: the phrase and k give both the AES key and the tag that names the record.
@@ -105,26 +130,33 @@ internal sealed partial class OtsConnectionHandler
         return StoreCreatedAsync(record, recordLength, ttl, connection, material, output);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask StoreCreatedAsync(byte[] record, int recordLength, long ttlMilliseconds, ConnectionDirective connection, byte[] material, PipeWriter output)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpStatus> StoreCreatedAsync(byte[] record, int recordLength, long ttlMilliseconds, ConnectionDirective connection, byte[] material, PipeWriter output)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var stored = await _store.CreateAsync(KeyMaterial.Id(material), KeyMaterial.Tag(material), record.AsMemory(0, recordLength), TimeSpan.FromMilliseconds(ttlMilliseconds));
+            _metrics.StoreCompleted(OtsMetrics.StoreOperation.Create, started);
             if (!stored)
             {
                 // SET NX refused: a 128-bit id collision (or a replayed write). Never overwrite; let the client retry.
                 Log.IdCollision(_logger);
                 ResponseWriter.Write(output, HttpStatus.ServiceUnavailable, ApiErrors.ServiceUnavailable, connection);
-                return;
+                return HttpStatus.ServiceUnavailable;
             }
 
             WriteCreated(output, material, connection);
+            _metrics.SecretCreated();
+            return HttpStatus.Created;
         }
         catch (Exception exception) when (IsStoreFault(exception))
         {
+            _metrics.StoreCompleted(OtsMetrics.StoreOperation.Create, started);
+            _metrics.StoreFailed(OtsMetrics.StoreOperation.Create);
             Log.StoreUnavailable(_logger, exception.GetType().Name);
             ResponseWriter.Write(output, HttpStatus.ServiceUnavailable, ApiErrors.ServiceUnavailable, connection);
+            return HttpStatus.ServiceUnavailable;
         }
         finally
         {
@@ -142,7 +174,7 @@ internal sealed partial class OtsConnectionHandler
         ResponseWriter.Write(output, HttpStatus.Created, json[..length], connection);
     }
 
-    private ValueTask RevealAsync(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> body, ConnectionDirective connection, byte[] material, PipeWriter output)
+    private ValueTask<HttpStatus> RevealAsync(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> body, ConnectionDirective connection, byte[] material, PipeWriter output)
     {
         var scratch = ArrayPool<byte>.Shared.Rent(Math.Max((int)body.Length, 1));
         try
@@ -150,15 +182,14 @@ internal sealed partial class OtsConnectionHandler
             // The body is judged before the key, so a malformed request is a 400 whatever its path.
             if (!RevealSecret.TryRead(body, scratch, out var phraseLength))
             {
-                ResponseWriter.Write(output, HttpStatus.BadRequest, ApiErrors.RevealParametersRequired, connection);
-                return default;
+                return Respond(output, HttpStatus.BadRequest, ApiErrors.RevealParametersRequired, connection);
             }
 
             // A key of the wrong length or alphabet cannot exist: 404 without touching the store.
             if (!SecretKey.TryDecode(key, KeyMaterial.RawKey(material)))
             {
-                ResponseWriter.Write(output, HttpStatus.NotFound, ApiErrors.KeyNotFound, connection);
-                return default;
+                                _metrics.SecretNotFound();
+                return Respond(output, HttpStatus.NotFound, ApiErrors.KeyNotFound, connection);
             }
 
             KeyDerivation.Derive(KeyMaterial.RawKey(material), scratch.AsSpan(0, phraseLength), _options.Pepper, KeyMaterial.Derived(material));
@@ -172,29 +203,35 @@ internal sealed partial class OtsConnectionHandler
         return ClaimAsync(connection, material, output);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ClaimAsync(ConnectionDirective connection, byte[] material, PipeWriter output)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpStatus> ClaimAsync(ConnectionDirective connection, byte[] material, PipeWriter output)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             using var result = await _store.RevealAsync(KeyMaterial.Id(material), KeyMaterial.Tag(material));
+            _metrics.StoreCompleted(OtsMetrics.StoreOperation.Reveal, started);
             switch (result.Outcome)
             {
                 case RevealOutcome.Revealed:
-                    WriteRevealed(result.Record.Span, material, connection, output);
-                    break;
+                    return WriteRevealed(result.Record.Span, material, connection, output);
                 case RevealOutcome.WrongPhrase:
+                                        _metrics.SecretRefused(result.SecretDestroyed);
                     ResponseWriter.Write(output, HttpStatus.Forbidden, ApiErrors.IncorrectPhrase, connection);
-                    break;
+                    return HttpStatus.Forbidden;
                 default:
+                                        _metrics.SecretNotFound();
                     ResponseWriter.Write(output, HttpStatus.NotFound, ApiErrors.KeyNotFound, connection);
-                    break;
+                    return HttpStatus.NotFound;
             }
         }
         catch (Exception exception) when (IsStoreFault(exception))
         {
+            _metrics.StoreCompleted(OtsMetrics.StoreOperation.Reveal, started);
+            _metrics.StoreFailed(OtsMetrics.StoreOperation.Reveal);
             Log.StoreUnavailable(_logger, exception.GetType().Name);
             ResponseWriter.Write(output, HttpStatus.ServiceUnavailable, ApiErrors.ServiceUnavailable, connection);
+            return HttpStatus.ServiceUnavailable;
         }
         finally
         {
@@ -202,7 +239,7 @@ internal sealed partial class OtsConnectionHandler
         }
     }
 
-    private void WriteRevealed(ReadOnlySpan<byte> record, byte[] material, ConnectionDirective connection, PipeWriter output)
+    private HttpStatus WriteRevealed(ReadOnlySpan<byte> record, byte[] material, ConnectionDirective connection, PipeWriter output)
     {
         var plaintextLength = SecretCipher.GetPlaintextLength(record.Length);
         var plaintext = ArrayPool<byte>.Shared.Rent(Math.Max(plaintextLength, 1));
@@ -215,14 +252,17 @@ internal sealed partial class OtsConnectionHandler
                 !SecretCipher.TryOpen(KeyMaterial.AesKey(material), KeyMaterial.Id(material).Span, record, plaintext.AsSpan(0, plaintextLength)))
             {
                 Log.RecordRejected(_logger);
+                _metrics.SecretNotFound();
                 ResponseWriter.Write(output, HttpStatus.NotFound, ApiErrors.KeyNotFound, connection);
-                return;
+                return HttpStatus.NotFound;
             }
 
             json = ArrayPool<byte>.Shared.Rent(RevealSecret.MaxRevealedBodyLength(plaintextLength));
             var length = RevealSecret.WriteRevealedBody(plaintext.AsSpan(0, plaintextLength), json);
             ResponseWriter.Write(output, HttpStatus.OK, json.AsSpan(0, length), connection);
             CryptographicOperations.ZeroMemory(json.AsSpan(0, length));
+            _metrics.SecretRevealed();
+            return HttpStatus.OK;
         }
         finally
         {
@@ -235,16 +275,20 @@ internal sealed partial class OtsConnectionHandler
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ReadyAsync(ConnectionDirective connection, bool omitBody, PipeWriter output)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpStatus> ReadyAsync(ConnectionDirective connection, bool omitBody, PipeWriter output)
     {
+        var started = Stopwatch.GetTimestamp();
         var ready = await _store.PingAsync();
-        ResponseWriter.Write(
-            output,
-            ready ? HttpStatus.OK : HttpStatus.ServiceUnavailable,
-            ready ? ApiErrors.Ready : ApiErrors.ServiceUnavailable,
-            connection,
-            omitBody: omitBody);
+        _metrics.StoreCompleted(OtsMetrics.StoreOperation.Ping, started);
+        if (!ready)
+        {
+            _metrics.StoreFailed(OtsMetrics.StoreOperation.Ping);
+        }
+
+        var status = ready ? HttpStatus.OK : HttpStatus.ServiceUnavailable;
+        ResponseWriter.Write(output, status, ready ? ApiErrors.Ready : ApiErrors.ServiceUnavailable, connection, omitBody: omitBody);
+        return status;
     }
 
     private static ReadOnlySpan<byte> ErrorBody(CreateSecretError error) => error switch

@@ -1,11 +1,13 @@
 using System.Reflection;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Ots.Edge.Metrics;
 using Ots.Edge.Store;
 using StackExchange.Redis;
 
@@ -70,24 +72,67 @@ public static class EdgeHost
             return null;
         }
 
-        if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        ConfigureLogging(builder.Logging, options);
+
+        var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
+        if (!ListenUrls.TryParse(string.IsNullOrWhiteSpace(urls) ? OtsOptions.DefaultUrls : urls, out var listenUrls, out problem))
         {
-            builder.WebHost.UseUrls(OtsOptions.DefaultUrls);
+            await error.WriteLineAsync("ots: " + problem);
+            return null;
         }
 
+        var anyHttps = listenUrls.Any(url => url.IsHttps);
+        if (anyHttps != (options.HttpsCertificate.Length > 0))
+        {
+            await error.WriteLineAsync(anyHttps
+                ? "ots: an https:// URL needs --https-cert and --https-key (PEM files)"
+                : "ots: --https-cert is given but no URL of --urls is https://");
+            return null;
+        }
+
+        X509Certificate2? certificate = null;
+        if (anyHttps)
+        {
+            try
+            {
+                certificate = X509Certificate2.CreateFromPemFile(options.HttpsCertificate, options.HttpsKey);
+            }
+            catch (Exception exception) when (exception is IOException or CryptographicException or UnauthorizedAccessException or ArgumentException)
+            {
+                // The message names the file or the problem, never key material.
+                await error.WriteLineAsync("ots: cannot load --https-cert/--https-key: " + exception.Message);
+                return null;
+            }
+        }
+
+        // Kestrel binds exactly the endpoints below. Leave it no address from urls/http_ports to "override" (with a
+        // warning). The host falls back to the URLs it saw at creation when "urls" is empty, so it is set to ";":
+        // not empty, and no address. A last configuration source wins over the command line and the environment.
+        builder.Configuration.AddInMemoryCollection(
+        [
+            new(WebHostDefaults.ServerUrlsKey, ";"),
+            new(WebHostDefaults.HttpPortsKey, ""),
+            new(WebHostDefaults.HttpsPortsKey, ""),
+        ]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
             kestrel.Limits.MaxConcurrentUpgradedConnections = 0;
 
-            // Every endpoint, whether from --urls, ASPNETCORE_URLS or configuration, is served by our handler.
-            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.UseConnectionHandler<OtsConnectionHandler>());
+            // Each URL is bound explicitly. Endpoint defaults are applied before a Listen callback runs, so a
+            // terminal UseConnectionHandler set there would sit in front of UseHttps and swallow the TLS bytes.
+            foreach (var url in listenUrls)
+            {
+                url.Listen(kestrel, certificate);
+            }
         });
+
 
         if (options.Store.Length == 0 && !EmbeddedStoreFeature.IsSupported)
         {
             await error.WriteLineAsync("ots: this build has no embedded store: pass --store host:port (or OTS_STORE) of a Garnet or Redis server");
+            certificate?.Dispose();
             return null;
         }
 
@@ -97,6 +142,7 @@ public static class EdgeHost
         IDisposable? embeddedStore = null;
 #pragma warning restore CA1859
         ConnectionMultiplexer? multiplexer = null;
+        OtsMetrics? metrics = null;
         try
         {
             var storeConfiguration = options.Store;
@@ -111,7 +157,9 @@ public static class EdgeHost
             }
 
             multiplexer = await StoreConnection.ConnectAsync(storeConfiguration, options.StoreTimeout);
+            metrics = new OtsMetrics();
             builder.Services.AddSingleton(options);
+            builder.Services.AddSingleton(metrics);
             builder.Services.AddSingleton(new SecretStore(multiplexer, options.MaxPhraseAttempts));
 
             var app = builder.Build();
@@ -120,16 +168,52 @@ public static class EdgeHost
                 .Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ots.Edge");
             Log.Started(logger, string.Join(", ", addresses), storeDescription);
-            return new RunningEdge(app, multiplexer, embeddedStore, addresses);
+            if (certificate is not null)
+            {
+                Log.TlsConfigured(logger, string.Join(", ", addresses.Where(address => address.StartsWith("https:", StringComparison.Ordinal))), certificate.Subject, certificate.NotAfter.ToUniversalTime());
+            }
+
+            return new RunningEdge(app, multiplexer, embeddedStore, addresses, metrics, certificate);
         }
         catch (Exception exception) when (exception is IOException or InvalidOperationException or RedisException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
             await error.WriteLineAsync("ots: cannot start: " + exception.Message);
             multiplexer?.Dispose();
             embeddedStore?.Dispose();
+            metrics?.Dispose();
+            certificate?.Dispose();
             return null;
         }
     }
+
+    /// <summary>
+    /// Console logging as configured: plain single lines or JSON objects, UTC timestamps. The access log has its own
+    /// category, switched on or off here whatever the default level is (tests run with warnings only).
+    /// </summary>
+    private static void ConfigureLogging(ILoggingBuilder logging, OtsOptions options)
+    {
+        logging.ClearProviders();
+        if (options.LogFormat == LogFormat.Json)
+        {
+            logging.AddJsonConsole(console =>
+            {
+                console.UseUtcTimestamp = true;
+                console.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.UseUtcTimestamp = true;
+                console.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            });
+        }
+
+        logging.AddFilter(Log.AccessLogCategory, options.AccessLog ? LogLevel.Information : LogLevel.None);
+    }
+
 
     /// <summary>Prints every option with its default and environment variable.</summary>
     public static void PrintHelp(TextWriter output)
@@ -144,7 +228,7 @@ public static class EdgeHost
             output.WriteLine($"  {setting.Switch + " VALUE",-32}{setting.Description} (env {setting.EnvironmentVariable}) [{setting.Default}]");
         }
 
-        output.WriteLine("  --health-check URL          GET URL once; exit 0 on 2xx, else 1 (container health checks)");
+        output.WriteLine("  --health-check URL          GET URL once (http:// only); exit 0 on 2xx, else 1 (container health checks)");
         output.WriteLine("  --help, -h                  this help");
         output.WriteLine("  --version                   the version");
     }
@@ -155,13 +239,18 @@ public sealed class RunningEdge : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly IDisposable? _embeddedStore;
+    private readonly OtsMetrics _metrics;
+    private readonly X509Certificate2? _certificate;
 
-    internal RunningEdge(WebApplication app, ConnectionMultiplexer multiplexer, IDisposable? embeddedStore, IReadOnlyList<string> addresses)
+    internal RunningEdge(
+        WebApplication app, ConnectionMultiplexer multiplexer, IDisposable? embeddedStore, IReadOnlyList<string> addresses, OtsMetrics metrics, X509Certificate2? certificate)
     {
         App = app;
         _multiplexer = multiplexer;
         _embeddedStore = embeddedStore;
         Addresses = addresses;
+        _metrics = metrics;
+        _certificate = certificate;
     }
 
     /// <summary>The host.</summary>
@@ -178,5 +267,7 @@ public sealed class RunningEdge : IAsyncDisposable
         await _multiplexer.CloseAsync();
         _multiplexer.Dispose();
         _embeddedStore?.Dispose();
+        _metrics.Dispose();
+        _certificate?.Dispose();
     }
 }

@@ -8,6 +8,9 @@ namespace Ots.Edge.Hosting;
 /// </summary>
 internal static partial class Log
 {
+    /// <summary>The category of the access log (<c>--access-log true</c>), so it can be filtered on its own.</summary>
+    public const string AccessLogCategory = "Ots.Edge.Access";
+
     [LoggerMessage(1, LogLevel.Information, "Ots edge listening on {Urls}, store: {Store}")]
     public static partial void Started(ILogger logger, string urls, string store);
 
@@ -25,4 +28,18 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Warning, "Secret id collision on create; retrying with a new key")]
     public static partial void IdCollision(ILogger logger);
+
+    /// <summary>
+    /// One answered request. Written from the parsed head only: the method as classified (GET, HEAD, POST or
+    /// OTHER) and the route template (<c>/secrets/{key}</c>, never the key), so no key, phrase or secret can appear.
+    /// </summary>
+    [LoggerMessage(7, LogLevel.Information, "{Method} {Route} {Status} {DurationMs:0.000}ms")]
+    public static partial void Access(ILogger logger, string method, string route, int status, double durationMs);
+
+    /// <summary>A request rejected before routing (malformed HTTP, a limit, a timeout); nothing of it is echoed.</summary>
+    [LoggerMessage(8, LogLevel.Information, "rejected {Status} {Reason}")]
+    public static partial void AccessRejected(ILogger logger, int status, string reason);
+
+    [LoggerMessage(9, LogLevel.Information, "TLS on {Urls} with the certificate {Subject}, expires {NotAfter:yyyy-MM-dd}")]
+    public static partial void TlsConfigured(ILogger logger, string urls, string subject, DateTime notAfter);
 }

@@ -48,6 +48,18 @@ public sealed record OtsOptions
     /// <summary>Open connections at most; further ones are refused by Kestrel.</summary>
     public long MaxConnections { get; init; } = 10_000;
 
+    /// <summary>Console log format.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Plain;
+
+    /// <summary>Whether every answered or rejected request is logged (method, route template, status, duration).</summary>
+    public bool AccessLog { get; init; }
+
+    /// <summary>PEM certificate (optionally followed by its chain) served on https:// URLs; empty: no TLS.</summary>
+    public string HttpsCertificate { get; init; } = "";
+
+    /// <summary>PEM private key of <see cref="HttpsCertificate"/>.</summary>
+    public string HttpsKey { get; init; } = "";
+
     /// <summary>The documented settings: configuration key, command-line switch, meaning and default.</summary>
     public static IReadOnlyList<Setting> Settings { get; } =
     [
@@ -63,6 +75,10 @@ public sealed record OtsOptions
         new("BodyTimeoutSeconds", "--body-timeout-seconds", "time to receive a request's body", "10"),
         new("KeepAliveTimeoutSeconds", "--keep-alive-timeout-seconds", "idle time before a keep-alive connection closes", "120"),
         new("MaxConnections", "--max-connections", "open connections at most", "10000"),
+        new("LogFormat", "--log-format", "console log format: plain (one line per entry) or json (one object per line)", "plain"),
+        new("AccessLog", "--access-log", "log every request: method, route template (never a key), status, duration (true/false)", "false"),
+        new("HttpsCert", "--https-cert", "PEM certificate file (chain allowed) for the https:// URLs of --urls", "(none)"),
+        new("HttpsKey", "--https-key", "PEM private key file of --https-cert (unencrypted)", "(none)"),
     ];
 
     /// <summary>Command-line switches mapped to configuration keys (<c>--data-dir</c> → <c>DataDir</c>).</summary>
@@ -97,11 +113,20 @@ public sealed record OtsOptions
             BodyTimeout = reader.Seconds("BodyTimeoutSeconds", 10, 0.1, 3600),
             KeepAliveTimeout = reader.Seconds("KeepAliveTimeoutSeconds", 120, 0.1, 86_400),
             MaxConnections = reader.Integer("MaxConnections", 10_000, 1, 1_000_000),
+            LogFormat = reader.Choice("LogFormat", LogFormat.Plain, ("plain", LogFormat.Plain), ("json", LogFormat.Json)),
+            AccessLog = reader.Boolean("AccessLog", false),
+            HttpsCertificate = reader.Text("HttpsCert", ""),
+            HttpsKey = reader.Text("HttpsKey", ""),
         };
 
         if (reader.Error is null && options.Ttl.DefaultMilliseconds > options.Ttl.MaxMilliseconds)
         {
             reader.Error = "invalid DefaultTtlSeconds: it must not exceed MaxTtlSeconds";
+        }
+
+        if (reader.Error is null && (options.HttpsCertificate.Length == 0) != (options.HttpsKey.Length == 0))
+        {
+            reader.Error = "--https-cert and --https-key go together: give both PEM files, or neither";
         }
 
         error = reader.Error ?? "";
@@ -143,6 +168,43 @@ public sealed record OtsOptions
             return fallback;
         }
 
+        public bool Boolean(string key, bool fallback)
+        {
+            var value = configuration[key];
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                return fallback;
+            }
+
+            if (bool.TryParse(value.Trim(), out var result))
+            {
+                return result;
+            }
+
+            Fail($"invalid {key} '{value}': expected true or false");
+            return fallback;
+        }
+
+        public T Choice<T>(string key, T fallback, params (string Name, T Value)[] choices)
+        {
+            var value = configuration[key];
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                return fallback;
+            }
+
+            foreach (var (name, choice) in choices)
+            {
+                if (string.Equals(name, value.Trim(), StringComparison.OrdinalIgnoreCase))
+                {
+                    return choice;
+                }
+            }
+
+            Fail($"invalid {key} '{value}': expected " + string.Join(" or ", choices.Select(choice => choice.Name)));
+            return fallback;
+        }
+
         public TimeSpan Seconds(string key, double fallback, double min, double max)
         {
             var value = configuration[key];
@@ -181,4 +243,14 @@ public sealed record OtsOptions
 
         private void Fail(string message) => Error ??= message;
     }
+}
+
+/// <summary>How console log entries are written.</summary>
+public enum LogFormat
+{
+    /// <summary>One line per entry: time, level, category, message.</summary>
+    Plain,
+
+    /// <summary>One JSON object per line (<c>Timestamp</c>, <c>LogLevel</c>, <c>Category</c>, <c>Message</c>, <c>State</c>).</summary>
+    Json,
 }
