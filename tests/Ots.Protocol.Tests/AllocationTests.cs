@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Diagnostics;
+using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using Ots.Crypto;
@@ -13,7 +15,8 @@ namespace Ots.Protocol.Tests;
 /// Each operation runs first to warm up (JIT tiers, static constructors, the thread's array-pool cache), then
 /// <see cref="Iterations"/> times between two reads of <see cref="GC.GetAllocatedBytesForCurrentThread"/>.
 /// That is a count of bytes, not a timing: deterministic, whatever the machine's load.
-/// Crypto has a known floor instead of 0: one <see cref="AesGcm"/> per seal or open (the key changes per request).
+/// Crypto has a known floor instead of 0: one <see cref="AesGcm"/> per seal or open (the key changes per request),
+/// 32 B for its OpenSSL handle plus, unless the JIT puts it on the stack, 32 B for the object.
 /// The class runs alone (no other test allocating in parallel), which keeps GCs out of the measured windows.
 /// </summary>
 [Collection(nameof(AllocationTests))]
@@ -23,8 +26,11 @@ public class AllocationTests
     private const int Iterations = 1_000;
     private const int MaxWindows = 5;
 
-    /// <summary>What one <see cref="AesGcm"/> costs on the managed heap: the object and its OpenSSL context handle.</summary>
-    private const long AesGcmBytes = 64;
+    // One AesGcm on the managed heap: the SafeHandle of its OpenSSL cipher context, always, and the AesGcm object
+    // itself, which optimized code (tier 1, with the constructor and Dispose inlined) allocates on the stack since
+    // .NET 10's escape analysis. Unoptimized code (a Debug build, as plain `dotnet test` makes, or tier 0) pays both.
+    private const long AesGcmHandleBytes = 32;
+    private const long AesGcmObjectBytes = 32;
 
     private static readonly Dictionary<string, Func<bool>> s_protocol = ProtocolOperations();
 
@@ -47,24 +53,34 @@ public class AllocationTests
     public void Crypto_operation_allocates_its_AesGcm_instances_only(string name)
     {
         var (operation, instances) = s_crypto[name];
-        var expected = instances * AesGcmBytes;
-        var allocated = LeastAllocated(operation, bytes => PerRun(bytes) == expected);
+        var (least, most) = AesGcmBytes(typeof(SecretCipher).Assembly);
+        var allocated = LeastAllocated(operation, bytes => PerRun(bytes) >= instances * least && PerRun(bytes) <= instances * most);
         Assert.True(
-            PerRun(allocated) == expected,
-            $"{name}: {allocated} B over {Iterations} runs ({allocated / (double)Iterations:0.##} B per run), expected {instances} AesGcm ({expected} B) per run.");
+            PerRun(allocated) >= instances * least && PerRun(allocated) <= instances * most,
+            $"{name}: {allocated} B over {Iterations} runs ({allocated / (double)Iterations:0.##} B per run), " +
+            $"expected {instances} AesGcm ({instances * least}..{instances * most} B) per run.");
     }
 
     [Fact]
     public void An_AesGcm_instance_costs_the_known_floor()
     {
-        // If a runtime update changes this, the crypto floor changes with it: update AesGcmBytes and bench/results.md.
+        // If a runtime update changes this, the crypto floor changes with it: update the constants and bench/results.md.
         var key = new byte[KeyDerivation.AesKeyLength];
         Func<bool> create = () =>
         {
             using var aes = new AesGcm(key, SecretCipher.TagLength);
             return true;
         };
-        Assert.Equal(AesGcmBytes, PerRun(LeastAllocated(create, static bytes => PerRun(bytes) == AesGcmBytes)));
+        var (least, most) = AesGcmBytes(typeof(AllocationTests).Assembly);
+        var perRun = PerRun(LeastAllocated(create, bytes => PerRun(bytes) >= least && PerRun(bytes) <= most));
+        Assert.InRange(perRun, least, most);
+    }
+
+    /// <summary>The bytes one <see cref="AesGcm"/> created by code in <paramref name="assembly"/> may cost: exact when that code is not optimized.</summary>
+    private static (long Least, long Most) AesGcmBytes(Assembly assembly)
+    {
+        var optimized = assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled != true;
+        return (optimized ? AesGcmHandleBytes : AesGcmHandleBytes + AesGcmObjectBytes, AesGcmHandleBytes + AesGcmObjectBytes);
     }
 
     /// <summary>
