@@ -1,3 +1,4 @@
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 
 namespace Ots.Benchmarks;
@@ -6,5 +7,11 @@ namespace Ots.Benchmarks;
 public static class Program
 {
     /// <summary>Runs the benchmarks the command line selects.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        // BenchmarkDotNet restores and builds a generated project before measuring; on a busy 2-core machine that
+        // can take longer than its 2-minute default, and the whole run then reports nothing.
+        var config = DefaultConfig.Instance.WithBuildTimeout(TimeSpan.FromMinutes(10));
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+    }
 }
