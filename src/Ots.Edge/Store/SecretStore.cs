@@ -42,8 +42,8 @@ namespace Ots.Edge.Store;
 /// </remarks>
 public sealed class SecretStore
 {
-    private readonly IConnectionMultiplexer _connection;
     private readonly IDatabase _database;
+    private readonly StoreReadiness _readiness;
     private readonly RedisValue _maxPhraseAttempts;
 
     /// <summary>Creates a store client over <paramref name="connection"/>, which the caller keeps owning.</summary>
@@ -53,8 +53,8 @@ public sealed class SecretStore
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPhraseAttempts, 1);
-        _connection = connection;
         _database = connection.GetDatabase();
+        _readiness = new StoreReadiness(connection);
         _maxPhraseAttempts = maxPhraseAttempts;
     }
 
@@ -200,28 +200,11 @@ public sealed class SecretStore
     }
 
     /// <summary>
-    /// Sends <c>PING</c>; <see langword="false"/>, never an exception, when the store does not answer within the
-    /// multiplexer's timeout (the readiness probe's answer).
+    /// Whether the store can serve every secret (the readiness probe's answer): a standalone store answers
+    /// <c>PING</c>; in a cluster, every one of the 16384 slots is owned by a primary that answers (see
+    /// <see cref="StoreReadiness"/>). <see langword="false"/>, never an exception, when not within the multiplexer's timeout.
     /// </summary>
-    public async Task<bool> PingAsync()
-    {
-        try
-        {
-            // WaitAsync bounds the wait exactly; StackExchange.Redis checks its own timeouts only once per heartbeat.
-            await _database.PingAsync().WaitAsync(TimeSpan.FromMilliseconds(_connection.TimeoutMilliseconds)).ConfigureAwait(false);
-            return true;
-        }
-        catch (RedisException)
-        {
-            // RedisConnectionException (no connection, FailFast backlog) and RedisServerException.
-            return false;
-        }
-        catch (TimeoutException)
-        {
-            // RedisTimeoutException, and WaitAsync's own.
-            return false;
-        }
-    }
+    public Task<bool> PingAsync() => _readiness.IsReadyAsync();
 
     /// <summary>
     /// <c>SET record "" XX GET KEEPTTL</c>: atomically replaces an existing record with the empty tombstone and
