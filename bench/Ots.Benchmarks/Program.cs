@@ -11,7 +11,7 @@ public static class Program
     {
         // BenchmarkDotNet restores and builds a generated project before measuring; on a busy 2-core machine that
         // can take longer than its 2-minute default, and the whole run then reports nothing.
-        var config = DefaultConfig.Instance.WithBuildTimeout(TimeSpan.FromMinutes(10));
+        var config = ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
     }
 }
