@@ -20,6 +20,11 @@ internal static class MarkdownReport
             text.Append(" (with uncommitted changes under src/)");
         }
 
+        if ((bool?)meta["reused_binaries"] == true)
+        {
+            text.Append(" (servers published by an earlier run, `--reuse`)");
+        }
+
         text.Append(s_invariant, $". {meta["cores"]} cores, shared by wrk, the server under test and Garnet; ");
         text.Append(s_invariant, $"load average {meta["load_before"]} before, {meta["load_after"]} after (other work on the machine shows here). ");
         var reps = (int?)meta["reps"] ?? 1;
