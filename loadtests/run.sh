@@ -290,7 +290,7 @@ store_bench() { # shape n command...
 }
 store_run() { # name command...
   local name=$1 shape probe rps n line avg min p50 p95 p99 max; shift
-  for shape in connections pipelined; do
+  for shape in "${store_shapes[@]}"; do
     # A short probe sizes the measured run to about store_s seconds (redis-benchmark counts requests, not time).
     probe=$(store_bench "$shape" 500 "$@")
     rps=$(cut -d, -f2 <<<"$probe" | tr -d '"' | cut -d. -f1)
@@ -311,6 +311,9 @@ store_run() { # name command...
   done
 }
 
+# The smoke run measures only the shape the servers use, to stay short.
+store_shapes=(connections pipelined)
+(( quick )) && store_shapes=(pipelined)
 blob=$(head -c 75 /dev/zero | tr '\0' 'x') # a sealed 46-byte secret: 29 bytes of format overhead + 46
 store_keyspace=1000000000
 measure_store() {
