@@ -128,7 +128,6 @@ public static class EdgeHost
             }
         });
 
-
         if (options.Store.Length == 0 && !EmbeddedStoreFeature.IsSupported)
         {
             await error.WriteLineAsync("ots: this build has no embedded store: pass --store host:port (or OTS_STORE) of a Garnet or Redis server");
@@ -214,7 +213,6 @@ public static class EdgeHost
         logging.AddFilter(Log.AccessLogCategory, options.AccessLog ? LogLevel.Information : LogLevel.None);
     }
 
-
     /// <summary>Prints every option with its default and environment variable.</summary>
     public static void PrintHelp(TextWriter output)
     {
@@ -222,15 +220,22 @@ public static class EdgeHost
         output.WriteLine();
         output.WriteLine("Usage: Ots.Edge [options]   (dotnet run -c Release --project src/Ots.Edge -- [options])");
         output.WriteLine();
-        output.WriteLine("  --urls URLS                 listen URLs, ';'-separated (env ASPNETCORE_URLS or OTS_URLS) [" + OtsOptions.DefaultUrls + "]");
-        foreach (var setting in OtsOptions.Settings)
-        {
-            output.WriteLine($"  {setting.Switch + " VALUE",-32}{setting.Description} (env {setting.EnvironmentVariable}) [{setting.Default}]");
-        }
+        List<(string Option, string Text)> lines =
+        [
+            ("--urls URLS", "listen URLs, ';'-separated, http:// or https:// (env ASPNETCORE_URLS or OTS_URLS) [" + OtsOptions.DefaultUrls + "]"),
+            .. OtsOptions.Settings.Select(setting =>
+                (setting.Switch + " VALUE", setting.Description + " (env " + setting.EnvironmentVariable + ") [" + setting.Default + "]")),
+            ("--health-check URL", "GET URL once (http:// only); exit 0 on 2xx, else 1 (container health checks)"),
+            ("--help, -h", "this help"),
+            ("--version", "the version"),
+        ];
 
-        output.WriteLine("  --health-check URL          GET URL once (http:// only); exit 0 on 2xx, else 1 (container health checks)");
-        output.WriteLine("  --help, -h                  this help");
-        output.WriteLine("  --version                   the version");
+        // One column for every option, two spaces wider than the longest.
+        var width = lines.Max(line => line.Option.Length) + 2;
+        foreach (var (option, text) in lines)
+        {
+            output.WriteLine("  " + option.PadRight(width) + text);
+        }
     }
 }
 
