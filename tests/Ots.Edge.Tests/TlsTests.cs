@@ -126,6 +126,34 @@ public sealed class TlsTests : IClassFixture<SelfSignedPem>, IAsyncLifetime, IDi
         Assert.Contains("ots_secrets_revealed_total 1", metrics, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_framing_error_over_tls_is_answered_then_the_connection_closes()
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Https.Port);
+        await using var tls = new System.Net.Security.SslStream(client.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) => certificate?.Subject == "CN=localhost");
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http11],
+        });
+
+        await tls.WriteAsync("POST /generate HTTP/1.1\r\nHost: ots\r\n folded: header\r\n\r\n"u8.ToArray());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var received = new MemoryStream();
+        var buffer = new byte[4096];
+        int read;
+        while ((read = await tls.ReadAsync(buffer, timeout.Token)) > 0)
+        {
+            received.Write(buffer, 0, read);
+        }
+
+        var response = System.Text.Encoding.ASCII.GetString(received.ToArray());
+        Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", response, StringComparison.Ordinal);
+        Assert.Contains("Connection: close\r\n", response, StringComparison.Ordinal);
+        Assert.EndsWith("""{"Error":"Malformed request: obsolete line folding"}""", response, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("https://127.0.0.1:0", false, "an https:// URL needs --https-cert and --https-key")]
     [InlineData("http://127.0.0.1:0", true, "no URL of --urls is https://")]
