@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Ots.Crypto;
+using Ots.Edge.Abuse;
 using Ots.Edge.Hosting;
 using Ots.Edge.Metrics;
 using Ots.Edge.Store;
@@ -39,7 +40,7 @@ internal static class KeyMaterial
 internal sealed partial class OtsConnectionHandler
 {
     /// <summary>Answers one complete request and returns its status. Synchronous routes complete without allocating.</summary>
-    private ValueTask<HttpStatus> DispatchAsync(in RequestHead head, in ReadOnlySequence<byte> body, ConnectionDirective connection, byte[] material, PipeWriter output)
+    private ValueTask<HttpStatus> DispatchAsync(in RequestHead head, in ReadOnlySequence<byte> body, ConnectionDirective connection, ClientKey peer, byte[] material, PipeWriter output)
     {
         // A response to HEAD never has content, whatever its status (RFC 9110 §9.3.2): a client reads no body after
         // it, so body bytes would be taken for the start of the next response on the connection.
@@ -50,7 +51,7 @@ internal sealed partial class OtsConnectionHandler
                 return CreateAsync(body, connection, material, output);
 
             case RequestTarget.Secret when head.Method == KnownMethod.Post:
-                return RevealAsync(head.KeySpan, body, connection, material, output);
+                return RevealAsync(head.KeySpan, body, connection, ClientOf(head, peer), material, output);
 
             case RequestTarget.Generate or RequestTarget.Secret:
                 return Respond(output, HttpStatus.MethodNotAllowed, ApiErrors.MethodNotAllowed, connection, AllowHeader.Post, omitBody);
@@ -174,8 +175,19 @@ internal sealed partial class OtsConnectionHandler
         ResponseWriter.Write(output, HttpStatus.Created, json[..length], connection);
     }
 
-    private ValueTask<HttpStatus> RevealAsync(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> body, ConnectionDirective connection, byte[] material, PipeWriter output)
+    /// <summary>Who is asking, for the failed-reveal limit: the peer, or the trusted proxy's right-most X-Forwarded-For entry.</summary>
+    private ClientKey ClientOf(in RequestHead head, ClientKey peer) =>
+        _options.TrustForwardedFor && head.ForwardedForLength > 0 ? FailedRevealLimiter.KeyOf(head.ForwardedForSpan) : peer;
+
+    private ValueTask<HttpStatus> RevealAsync(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> body, ConnectionDirective connection, ClientKey client, byte[] material, PipeWriter output)
     {
+        // Checked first: a blocked address learns nothing more, and costs no KDF and no store round trip.
+        if (_limiter.IsBlocked(client, out var retryAfter))
+        {
+            ResponseWriter.Write(output, HttpStatus.TooManyRequests, ApiErrors.TooManyFailedAttempts, connection, retryAfterSeconds: retryAfter);
+            return new(HttpStatus.TooManyRequests);
+        }
+
         var scratch = ArrayPool<byte>.Shared.Rent(Math.Max((int)body.Length, 1));
         try
         {
@@ -188,7 +200,8 @@ internal sealed partial class OtsConnectionHandler
             // A key of the wrong length or alphabet cannot exist: 404 without touching the store.
             if (!SecretKey.TryDecode(key, KeyMaterial.RawKey(material)))
             {
-                                _metrics.SecretNotFound();
+                _limiter.RecordFailure(client);
+                _metrics.SecretNotFound();
                 return Respond(output, HttpStatus.NotFound, ApiErrors.KeyNotFound, connection);
             }
 
@@ -200,11 +213,11 @@ internal sealed partial class OtsConnectionHandler
             ArrayPool<byte>.Shared.Return(scratch);
         }
 
-        return ClaimAsync(connection, material, output);
+        return ClaimAsync(connection, client, material, output);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<HttpStatus> ClaimAsync(ConnectionDirective connection, byte[] material, PipeWriter output)
+    private async ValueTask<HttpStatus> ClaimAsync(ConnectionDirective connection, ClientKey client, byte[] material, PipeWriter output)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -216,11 +229,13 @@ internal sealed partial class OtsConnectionHandler
                 case RevealOutcome.Revealed:
                     return WriteRevealed(result.Record.Span, material, connection, output);
                 case RevealOutcome.WrongPhrase:
-                                        _metrics.SecretRefused(result.SecretDestroyed);
+                    _limiter.RecordFailure(client);
+                    _metrics.SecretRefused(result.SecretDestroyed);
                     ResponseWriter.Write(output, HttpStatus.Forbidden, ApiErrors.IncorrectPhrase, connection);
                     return HttpStatus.Forbidden;
                 default:
-                                        _metrics.SecretNotFound();
+                    _limiter.RecordFailure(client);
+                    _metrics.SecretNotFound();
                     ResponseWriter.Write(output, HttpStatus.NotFound, ApiErrors.KeyNotFound, connection);
                     return HttpStatus.NotFound;
             }

@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
+using Ots.Edge.Abuse;
 using Ots.Edge.Hosting;
 using Ots.Edge.Metrics;
 using Ots.Edge.Store;
@@ -32,15 +34,17 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
     private readonly OtsOptions _options;
     private readonly ILogger _logger;
     private readonly OtsMetrics _metrics;
+    private readonly FailedRevealLimiter _limiter;
     private readonly ArrayBufferWriter<byte> _metricsBuffer = new(16 * 1024);
 
     // Null unless --access-log: the one branch the success path pays when it is off.
     private readonly ILogger? _accessLog;
 
     /// <summary>Creates the handler.</summary>
-    public OtsConnectionHandler(SecretStore store, OtsOptions options, OtsMetrics metrics, ILoggerFactory loggers)
+    public OtsConnectionHandler(SecretStore store, OtsOptions options, OtsMetrics metrics, FailedRevealLimiter limiter, ILoggerFactory loggers)
     {
         _store = store;
+        _limiter = limiter;
         _options = options;
         _metrics = metrics;
         _logger = loggers.CreateLogger<OtsConnectionHandler>();
@@ -73,7 +77,9 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
         _metrics.ConnectionOpened();
         try
         {
-            await ServeAsync(input, output, lifetime?.ConnectionClosedRequested ?? default);
+            // The peer's address is hashed once per connection; behind a trusted proxy each request may name another.
+            var peer = FailedRevealLimiter.KeyOf(connection.RemoteEndPoint is IPEndPoint endPoint ? endPoint.Address : IPAddress.None);
+            await ServeAsync(input, output, peer, lifetime?.ConnectionClosedRequested ?? default);
         }
         catch (Exception exception) when (exception is ConnectionResetException or IOException or ConnectionAbortedException)
         {
@@ -90,7 +96,7 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
         }
     }
 
-    private async Task ServeAsync(PipeReader input, PipeWriter output, CancellationToken closeRequested)
+    private async Task ServeAsync(PipeReader input, PipeWriter output, ClientKey peer, CancellationToken closeRequested)
     {
         var timer = new CancellationTokenSource();
         var material = new byte[KeyMaterial.Length];
@@ -156,7 +162,7 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
                             deadline = Environment.TickCount64 + (long)_options.HeaderTimeout.TotalMilliseconds;
                         }
 
-                        var status = Http1Parser.TryParseHead(buffer, _options.MaxBodyBytes, out head, out var headLength, out var reason);
+                        var status = Http1Parser.TryParseHead(buffer, _options.MaxBodyBytes, out head, out var headLength, out var reason, _options.TrustForwardedFor);
                         if (status == ParseStatus.Incomplete)
                         {
                             break;
@@ -222,7 +228,7 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
                     // The body may be a slice of the input buffer: it stays valid across this await because the
                     // reader is not advanced until every complete request of this read has been answered.
                     var started = Stopwatch.GetTimestamp();
-                    var answered = await DispatchAsync(head, body, connection, material, output);
+                    var answered = await DispatchAsync(head, body, connection, peer, material, output);
                     _metrics.RequestCompleted(head.Target, answered, started);
                     if (_accessLog is not null)
                     {

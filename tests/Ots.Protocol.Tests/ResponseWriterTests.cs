@@ -23,6 +23,7 @@ public class ResponseWriterTests
         [HttpStatus.ContentTooLarge] = "Content Too Large",
         [HttpStatus.UriTooLong] = "URI Too Long",
         [HttpStatus.ExpectationFailed] = "Expectation Failed",
+        [HttpStatus.TooManyRequests] = "Too Many Requests",
         [HttpStatus.RequestHeaderFieldsTooLarge] = "Request Header Fields Too Large",
         [HttpStatus.InternalServerError] = "Internal Server Error",
         [HttpStatus.NotImplemented] = "Not Implemented",

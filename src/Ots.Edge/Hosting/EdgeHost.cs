@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Ots.Edge.Abuse;
 using Ots.Edge.Metrics;
 using Ots.Edge.Store;
 using StackExchange.Redis;
@@ -160,6 +162,12 @@ public static class EdgeHost
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(metrics);
             builder.Services.AddSingleton(new SecretStore(multiplexer, options.MaxPhraseAttempts));
+            builder.Services.AddSingleton(new FailedRevealLimiter(options.MaxFailedReveals, options.FailedRevealWindow));
+
+            // SIGTERM: Kestrel stops accepting, asks every connection to close (the handler ends idle ones at once and
+            // lets busy ones finish their request), and aborts what is left when this runs out. Set explicitly: the
+            // host's default (30 s) is longer than most orchestrators wait before SIGKILL.
+            builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
 
             var app = builder.Build();
             await app.StartAsync();

@@ -48,6 +48,18 @@ public sealed record OtsOptions
     /// <summary>Open connections at most; further ones are refused by Kestrel.</summary>
     public long MaxConnections { get; init; } = 10_000;
 
+    /// <summary>How long a stopping edge (SIGTERM) lets in-flight requests finish before it closes their connections.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Failed reveals (403, 404) one client address may make within <see cref="FailedRevealWindow"/> before its reveals get 429; 0: no limit.</summary>
+    public int MaxFailedReveals { get; init; } = 20;
+
+    /// <summary>The window of <see cref="MaxFailedReveals"/>.</summary>
+    public TimeSpan FailedRevealWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Whether the client address is the right-most <c>X-Forwarded-For</c> entry (only behind a proxy that sets it).</summary>
+    public bool TrustForwardedFor { get; init; }
+
     /// <summary>Console log format.</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Plain;
 
@@ -75,6 +87,10 @@ public sealed record OtsOptions
         new("BodyTimeoutSeconds", "--body-timeout-seconds", "time to receive a request's body", "10"),
         new("KeepAliveTimeoutSeconds", "--keep-alive-timeout-seconds", "idle time before a keep-alive connection closes", "120"),
         new("MaxConnections", "--max-connections", "open connections at most", "10000"),
+        new("ShutdownTimeoutSeconds", "--shutdown-timeout-seconds", "on SIGTERM, time for in-flight requests to finish before their connections are closed", "5"),
+        new("MaxFailedReveals", "--max-failed-reveals", "failed reveals (403/404) per client address within the window before 429 (0: no limit)", "20"),
+        new("FailedRevealWindowSeconds", "--failed-reveal-window-seconds", "the window of --max-failed-reveals", "60"),
+        new("TrustForwardedFor", "--trust-forwarded-for", "take the client address from the right-most X-Forwarded-For entry (behind a trusted proxy only; true/false)", "false"),
         new("LogFormat", "--log-format", "console log format: plain (one line per entry) or json (one object per line)", "plain"),
         new("AccessLog", "--access-log", "log every request: method, route template (never a key), status, duration (true/false)", "false"),
         new("HttpsCert", "--https-cert", "PEM certificate file (chain allowed) for the https:// URLs of --urls", "(none)"),
@@ -113,6 +129,10 @@ public sealed record OtsOptions
             BodyTimeout = reader.Seconds("BodyTimeoutSeconds", 10, 0.1, 3600),
             KeepAliveTimeout = reader.Seconds("KeepAliveTimeoutSeconds", 120, 0.1, 86_400),
             MaxConnections = reader.Integer("MaxConnections", 10_000, 1, 1_000_000),
+            ShutdownTimeout = reader.Seconds("ShutdownTimeoutSeconds", 5, 0, 3600),
+            MaxFailedReveals = (int)reader.Integer("MaxFailedReveals", 20, 0, 1_000_000),
+            FailedRevealWindow = reader.Seconds("FailedRevealWindowSeconds", 60, 1, 86_400),
+            TrustForwardedFor = reader.Boolean("TrustForwardedFor", false),
             LogFormat = reader.Choice("LogFormat", LogFormat.Plain, ("plain", LogFormat.Plain), ("json", LogFormat.Json)),
             AccessLog = reader.Boolean("AccessLog", false),
             HttpsCertificate = reader.Text("HttpsCert", ""),

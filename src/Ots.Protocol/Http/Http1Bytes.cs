@@ -26,6 +26,9 @@ internal static class Http1Bytes
 
     public static ReadOnlySpan<byte> CacheControlNoStore => "Cache-Control: no-store\r\n"u8;
 
+    /// <summary>The name of the header that tells a 429's client when to try again, in seconds (RFC 9110 §10.2.3).</summary>
+    public static ReadOnlySpan<byte> RetryAfterName => "Retry-After: "u8;
+
     public static ReadOnlySpan<byte> CrLf => "\r\n"u8;
 
     /// <summary>The longest status line below; sizes the header span.</summary>
@@ -43,6 +46,7 @@ internal static class Http1Bytes
         HttpStatus.ContentTooLarge => "HTTP/1.1 413 Content Too Large\r\n"u8,
         HttpStatus.UriTooLong => "HTTP/1.1 414 URI Too Long\r\n"u8,
         HttpStatus.ExpectationFailed => "HTTP/1.1 417 Expectation Failed\r\n"u8,
+        HttpStatus.TooManyRequests => "HTTP/1.1 429 Too Many Requests\r\n"u8,
         HttpStatus.RequestHeaderFieldsTooLarge => "HTTP/1.1 431 Request Header Fields Too Large\r\n"u8,
         HttpStatus.NotImplemented => "HTTP/1.1 501 Not Implemented\r\n"u8,
         HttpStatus.ServiceUnavailable => "HTTP/1.1 503 Service Unavailable\r\n"u8,

@@ -18,8 +18,12 @@ public static class Http1Parser
     /// <param name="head">The parsed head when <see cref="ParseStatus.Complete"/>.</param>
     /// <param name="headLength">Bytes of <paramref name="buffer"/> the head occupies when complete.</param>
     /// <param name="reason">Why the request was rejected when <see cref="ParseStatus.Invalid"/>.</param>
+    /// <param name="captureForwardedFor">
+    /// Also copy the right-most <c>X-Forwarded-For</c> entry into <see cref="RequestHead.ForwardedFor"/> (a trusted
+    /// proxy names the client there); off by default, so the header is then skipped like any other.
+    /// </param>
     public static ParseStatus TryParseHead(
-        in ReadOnlySequence<byte> buffer, long maxBodyBytes, out RequestHead head, out long headLength, out RejectReason reason)
+        in ReadOnlySequence<byte> buffer, long maxBodyBytes, out RequestHead head, out long headLength, out RejectReason reason, bool captureForwardedFor = false)
     {
         head = default;
         headLength = 0;
@@ -28,7 +32,7 @@ public static class Http1Parser
         byte[]? rented = null;
         try
         {
-            return ParseHead(ref reader, maxBodyBytes, ref head, ref rented, out headLength, out reason);
+            return ParseHead(ref reader, maxBodyBytes, captureForwardedFor, ref head, ref rented, out headLength, out reason);
         }
         finally
         {
@@ -40,7 +44,7 @@ public static class Http1Parser
     }
 
     private static ParseStatus ParseHead(
-        ref SequenceReader<byte> reader, long maxBodyBytes, ref RequestHead head, ref byte[]? rented, out long headLength, out RejectReason reason)
+        ref SequenceReader<byte> reader, long maxBodyBytes, bool captureForwardedFor, ref RequestHead head, ref byte[]? rented, out long headLength, out RejectReason reason)
     {
         headLength = 0;
 
@@ -88,7 +92,7 @@ public static class Http1Parser
         }
 
         var headersStart = reader.Consumed;
-        var fields = new HeaderFields();
+        var fields = new HeaderFields { CaptureForwardedFor = captureForwardedFor };
         while (true)
         {
             if (!reader.TryReadTo(out ReadOnlySequence<byte> headerLine, (byte)'\n'))
@@ -120,7 +124,7 @@ public static class Http1Parser
                 return Reject(RejectReason.TooManyHeaders, out reason);
             }
 
-            if (!TryParseHeaderLine(line, head.IsHttp11, ref fields, out reason))
+            if (!TryParseHeaderLine(line, ref head, ref fields, out reason))
             {
                 return ParseStatus.Invalid;
             }
@@ -146,6 +150,7 @@ public static class Http1Parser
         public bool ConnectionClose;
         public bool ConnectionKeepAlive;
         public bool ExpectContinue;
+        public bool CaptureForwardedFor;
     }
 
     private static bool TryParseRequestLine(ReadOnlySpan<byte> line, ref RequestHead head, out RejectReason reason)
@@ -289,7 +294,7 @@ public static class Http1Parser
         }
     }
 
-    private static bool TryParseHeaderLine(ReadOnlySpan<byte> line, bool isHttp11, ref HeaderFields fields, out RejectReason reason)
+    private static bool TryParseHeaderLine(ReadOnlySpan<byte> line, ref RequestHead head, ref HeaderFields fields, out RejectReason reason)
     {
         if (line[0] is (byte)' ' or (byte)'\t')
         {
@@ -347,7 +352,7 @@ public static class Http1Parser
                 return TryParseContentLength(value, out fields.ContentLength) || Fail(RejectReason.InvalidContentLength, out reason);
 
             case 17 when Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8):
-                if (!isHttp11)
+                if (!head.IsHttp11)
                 {
                     return Fail(RejectReason.TransferEncodingOnHttp10, out reason);
                 }
@@ -362,9 +367,30 @@ public static class Http1Parser
                 fields.HasTransferEncoding = true;
                 return true;
 
+            case 15 when fields.CaptureForwardedFor && Ascii.EqualsIgnoreCase(name, "X-Forwarded-For"u8):
+                CaptureRightmostEntry(value, ref head);
+                return true;
+
             default:
                 return true;
         }
+    }
+
+    private static void CaptureRightmostEntry(ReadOnlySpan<byte> value, ref RequestHead head)
+    {
+        // X-Forwarded-For = #address, appended to by each proxy: the right-most entry is the one the nearest (trusted)
+        // proxy wrote; everything left of it came from the client and proves nothing. Several fields form one list
+        // (RFC 9110 §5.3), so a later field's last entry replaces an earlier one's.
+        var comma = value.LastIndexOf((byte)',');
+        var entry = HttpSyntax.TrimWhitespace(comma >= 0 ? value[(comma + 1)..] : value);
+        if (entry.Length > ForwardedForSegment.Capacity)
+        {
+            head.ForwardedForLength = -1;
+            return;
+        }
+
+        entry.CopyTo(head.ForwardedFor);
+        head.ForwardedForLength = entry.Length;
     }
 
     private static void ReadConnectionOptions(ReadOnlySpan<byte> value, ref HeaderFields fields)

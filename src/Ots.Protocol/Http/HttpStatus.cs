@@ -33,6 +33,9 @@ public enum HttpStatus : short
     /// <summary>417.</summary>
     ExpectationFailed = 417,
 
+    /// <summary>429: too many failed reveals from one client address (RFC 6585 §4).</summary>
+    TooManyRequests = 429,
+
     /// <summary>431.</summary>
     RequestHeaderFieldsTooLarge = 431,
 

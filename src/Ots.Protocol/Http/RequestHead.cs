@@ -67,6 +67,19 @@ public struct KeySegment
     private byte _element0;
 }
 
+/// <summary>
+/// The right-most entry of <c>X-Forwarded-For</c>: the client address the nearest proxy saw, as raw bytes (never
+/// parsed, only compared). Captured only when the parser is asked to (a trusted proxy is in front).
+/// </summary>
+[InlineArray(Capacity)]
+public struct ForwardedForSegment
+{
+    /// <summary>An IPv6 address with a zone and a port fits; a longer entry is not an address a proxy wrote.</summary>
+    public const int Capacity = 64;
+
+    private byte _element0;
+}
+
 /// <summary>What the service needs from a request line and header section. Plain data; filled by <see cref="Http1Parser"/>.</summary>
 [SuppressMessage("Design", "CA1051", Justification = "Plain data filled in place by the parser; a property would copy the inline key.")]
 public struct RequestHead
@@ -101,4 +114,17 @@ public struct RequestHead
     /// <summary>The key segment as a span (empty when it was too long to be a key).</summary>
     [UnscopedRef]
     public ReadOnlySpan<byte> KeySpan => KeyLength > 0 ? ((ReadOnlySpan<byte>)Key)[..KeyLength] : default;
+
+    /// <summary>
+    /// The right-most <c>X-Forwarded-For</c> entry, trimmed, when the parser was asked to capture it; valid for
+    /// <see cref="ForwardedForLength"/> bytes.
+    /// </summary>
+    public ForwardedForSegment ForwardedFor;
+
+    /// <summary>Bytes of <see cref="ForwardedFor"/> in use: 0 when absent, empty or not captured, -1 when the entry was longer than <see cref="ForwardedForSegment.Capacity"/>.</summary>
+    public int ForwardedForLength;
+
+    /// <summary>The captured right-most <c>X-Forwarded-For</c> entry (empty when there is none to use).</summary>
+    [UnscopedRef]
+    public ReadOnlySpan<byte> ForwardedForSpan => ForwardedForLength > 0 ? ((ReadOnlySpan<byte>)ForwardedFor)[..ForwardedForLength] : default;
 }

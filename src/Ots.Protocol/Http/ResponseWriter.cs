@@ -49,7 +49,7 @@ public enum MediaType : byte
 public static class ResponseWriter
 {
     // Status line (46) + Content-Type (≤ 56) + Date (37) + Cache-Control (25) + Content-Length (≤ 28) + Connection (≤ 24)
-    // + Allow (≤ 18) + CRLF: 236 at most.
+    // + Allow (≤ 18) + CRLF: 236 at most. Retry-After (≤ 25) only goes on a 429, which has no Allow: 243.
     private const int MaxHeaderLength = 256;
 
     /// <summary>Writes <c>100 Continue</c>.</summary>
@@ -62,14 +62,16 @@ public static class ResponseWriter
     /// <param name="connection">The connection header to send.</param>
     /// <param name="allow">The <c>Allow</c> header of a 405.</param>
     /// <param name="omitBody">A response to <c>HEAD</c>: the headers of the GET response, no body (RFC 9110 §9.3.2).</param>
+    /// <param name="retryAfterSeconds">When positive, a <c>Retry-After</c> header with this many seconds (a 429).</param>
     public static void Write(
         IBufferWriter<byte> output,
         HttpStatus status,
         ReadOnlySpan<byte> json,
         ConnectionDirective connection = ConnectionDirective.Default,
         AllowHeader allow = AllowHeader.None,
-        bool omitBody = false) =>
-        Write(output, status, MediaType.Json, json, connection, allow, omitBody);
+        bool omitBody = false,
+        int retryAfterSeconds = 0) =>
+        Write(output, status, MediaType.Json, json, connection, allow, omitBody, retryAfterSeconds);
 
     /// <summary>Writes a response whose body is <paramref name="content"/> of type <paramref name="mediaType"/>.</summary>
     /// <param name="output">The connection's output.</param>
@@ -79,6 +81,7 @@ public static class ResponseWriter
     /// <param name="connection">The connection header to send.</param>
     /// <param name="allow">The <c>Allow</c> header of a 405.</param>
     /// <param name="omitBody">A response to <c>HEAD</c>: the headers of the GET response, no body (RFC 9110 §9.3.2).</param>
+    /// <param name="retryAfterSeconds">When positive, a <c>Retry-After</c> header with this many seconds (a 429).</param>
     public static void Write(
         IBufferWriter<byte> output,
         HttpStatus status,
@@ -86,7 +89,8 @@ public static class ResponseWriter
         ReadOnlySpan<byte> content,
         ConnectionDirective connection = ConnectionDirective.Default,
         AllowHeader allow = AllowHeader.None,
-        bool omitBody = false)
+        bool omitBody = false,
+        int retryAfterSeconds = 0)
     {
         var span = output.GetSpan(MaxHeaderLength);
         var written = 0;
@@ -122,6 +126,14 @@ public static class ResponseWriter
         else if (allow == AllowHeader.GetHead)
         {
             Append(span, ref written, Http1Bytes.AllowGetHead);
+        }
+
+        if (retryAfterSeconds > 0)
+        {
+            Append(span, ref written, Http1Bytes.RetryAfterName);
+            Utf8Formatter.TryFormat(retryAfterSeconds, span[written..], out digits);
+            written += digits;
+            Append(span, ref written, Http1Bytes.CrLf);
         }
 
         Append(span, ref written, Http1Bytes.CrLf);

@@ -30,6 +30,9 @@ public static class ApiErrors
     /// <summary>405 for a resource asked with the wrong method.</summary>
     public static ReadOnlySpan<byte> MethodNotAllowed => """{"Error":"Method not allowed"}"""u8;
 
+    /// <summary>429 for a reveal from a client address with too many recent failed reveals (403 or 404).</summary>
+    public static ReadOnlySpan<byte> TooManyFailedAttempts => """{"Error":"Too many failed attempts"}"""u8;
+
     /// <summary>503 when the store does not answer in time.</summary>
     public static ReadOnlySpan<byte> ServiceUnavailable => """{"Error":"Service unavailable"}"""u8;
 

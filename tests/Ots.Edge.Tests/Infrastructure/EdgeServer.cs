@@ -49,8 +49,12 @@ public abstract class EdgeServer : IAsyncDisposable
     /// <summary>Optional: the <c>Ots.Edge.dll</c> run in <see cref="EdgeMode.Process"/> (default: the copy next to the tests).</summary>
     public const string DllVariable = "OTS_TEST_EDGE_DLL";
 
-    /// <summary>Options every edge under test gets: no log noise below warnings (a failure still shows its errors).</summary>
-    private static readonly string[] s_commonArguments = ["--Logging:LogLevel:Default=Warning"];
+    /// <summary>
+    /// Options every edge under test gets: no log noise below warnings (a failure still shows its errors), and no
+    /// per-address limit on failed reveals (every test client is 127.0.0.1, and many tests make 404s on purpose; the
+    /// limit has its own tests in Ots.Reliability.Tests). A test's own arguments come later and win.
+    /// </summary>
+    private static readonly string[] s_commonArguments = ["--Logging:LogLevel:Default=Warning", "--max-failed-reveals", "0"];
 
     protected EdgeServer(int port)
     {
