@@ -95,7 +95,7 @@ public static class CreateSecret
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("secret"u8))
+                if (JsonBody.NameEquals(ref reader, "secret"u8))
                 {
                     if (secretLength >= 0 || !reader.Read())
                     {
@@ -107,7 +107,7 @@ public static class CreateSecret
                         return CreateSecretError.ParametersRequired;
                     }
                 }
-                else if (reader.ValueTextEquals("phrase"u8))
+                else if (JsonBody.NameEquals(ref reader, "phrase"u8))
                 {
                     if (phraseLength >= 0 || !reader.Read())
                     {
@@ -120,7 +120,7 @@ public static class CreateSecret
                         return CreateSecretError.ParametersRequired;
                     }
                 }
-                else if (reader.ValueTextEquals("ttl"u8))
+                else if (JsonBody.NameEquals(ref reader, "ttl"u8))
                 {
                     if (sawTtl || !reader.Read())
                     {
@@ -208,10 +208,10 @@ public static class CreateSecret
         {
             anyMember = true;
             var (bit, unit) =
-                reader.ValueTextEquals("days"u8) ? (1, MillisecondsPerDay) :
-                reader.ValueTextEquals("hours"u8) ? (2, MillisecondsPerHour) :
-                reader.ValueTextEquals("minutes"u8) ? (4, MillisecondsPerMinute) :
-                reader.ValueTextEquals("seconds"u8) ? (8, MillisecondsPerSecond) : (0, 0);
+                JsonBody.NameEquals(ref reader, "days"u8) ? (1, MillisecondsPerDay) :
+                JsonBody.NameEquals(ref reader, "hours"u8) ? (2, MillisecondsPerHour) :
+                JsonBody.NameEquals(ref reader, "minutes"u8) ? (4, MillisecondsPerMinute) :
+                JsonBody.NameEquals(ref reader, "seconds"u8) ? (8, MillisecondsPerSecond) : (0, 0);
 
             if (!reader.Read())
             {

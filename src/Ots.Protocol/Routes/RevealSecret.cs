@@ -37,7 +37,7 @@ public static class RevealSecret
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("phrase"u8))
+                if (JsonBody.NameEquals(ref reader, "phrase"u8))
                 {
                     if (phraseLength >= 0 || !reader.Read() || !JsonBody.TryCopyString(ref reader, scratch, out phraseLength))
                     {
