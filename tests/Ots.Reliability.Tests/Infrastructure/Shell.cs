@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Ots.Reliability.Tests.Infrastructure;
+
+/// <summary>Runs a short command (kill, a script) and returns its exit code and output; bounded in time.</summary>
+internal static class Shell
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(90);
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string fileName, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, line) => Append(output, line.Data);
+        process.ErrorDataReceived += (_, line) => Append(output, line.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(s_timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException(fileName + " did not finish within " + s_timeout + ": " + output);
+        }
+
+        lock (output)
+        {
+            return (process.ExitCode, output.ToString());
+        }
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is not null)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+}
+
+/// <summary>Paths in the repository the tests run from.</summary>
+internal static class Repository
+{
+    /// <summary>The repository root: the first parent of the test assembly's directory holding <c>scripts/garnet.sh</c>.</summary>
+    public static string Root { get; } = FindRoot();
+
+    public static string GarnetScript => Path.Combine(Root, "scripts", "garnet.sh");
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "scripts", "garnet.sh")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("scripts/garnet.sh not found above " + AppContext.BaseDirectory);
+    }
+}
