@@ -83,7 +83,14 @@ public sealed class EdgeProcess : EdgeServer
                 start.ArgumentList.Add(argument);
             }
 
+            // Only the arguments above configure the edge: not this run's ASPNETCORE_URLS, nor any OTS_* variable (the
+            // edge reads every one as configuration, and CI exports OTS_TEST_* for the end-to-end suite).
             start.Environment.Remove("ASPNETCORE_URLS");
+            foreach (var name in start.Environment.Keys.Where(name => name.StartsWith("OTS_", StringComparison.Ordinal)).ToList())
+            {
+                start.Environment.Remove(name);
+            }
+
             start.Environment["DOTNET_NOLOGO"] = "1";
 
             var lines = new List<string>();
