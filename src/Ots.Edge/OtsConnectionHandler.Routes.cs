@@ -153,11 +153,7 @@ internal sealed partial class OtsConnectionHandler
         }
         catch (Exception exception) when (IsStoreFault(exception))
         {
-            _metrics.StoreCompleted(OtsMetrics.StoreOperation.Create, started);
-            _metrics.StoreFailed(OtsMetrics.StoreOperation.Create);
-            Log.StoreUnavailable(_logger, exception.GetType().Name);
-            ResponseWriter.Write(output, HttpStatus.ServiceUnavailable, ApiErrors.ServiceUnavailable, connection);
-            return HttpStatus.ServiceUnavailable;
+            return StoreUnavailable(exception, OtsMetrics.StoreOperation.Create, started, connection, output);
         }
         finally
         {
@@ -242,11 +238,7 @@ internal sealed partial class OtsConnectionHandler
         }
         catch (Exception exception) when (IsStoreFault(exception))
         {
-            _metrics.StoreCompleted(OtsMetrics.StoreOperation.Reveal, started);
-            _metrics.StoreFailed(OtsMetrics.StoreOperation.Reveal);
-            Log.StoreUnavailable(_logger, exception.GetType().Name);
-            ResponseWriter.Write(output, HttpStatus.ServiceUnavailable, ApiErrors.ServiceUnavailable, connection);
-            return HttpStatus.ServiceUnavailable;
+            return StoreUnavailable(exception, OtsMetrics.StoreOperation.Reveal, started, connection, output);
         }
         finally
         {
@@ -313,6 +305,16 @@ internal sealed partial class OtsConnectionHandler
         CreateSecretError.TtlNotPositive => ApiErrors.TtlNotPositive,
         _ => ApiErrors.GenerateParametersRequired,
     };
+
+    /// <summary>Answers a store fault: 503, counted and logged (the exception type only, never request data).</summary>
+    private HttpStatus StoreUnavailable(Exception exception, OtsMetrics.StoreOperation operation, long started, ConnectionDirective connection, PipeWriter output)
+    {
+        _metrics.StoreCompleted(operation, started);
+        _metrics.StoreFailed(operation);
+        Log.StoreUnavailable(_logger, exception.GetType().Name);
+        ResponseWriter.Write(output, HttpStatus.ServiceUnavailable, ApiErrors.ServiceUnavailable, connection);
+        return HttpStatus.ServiceUnavailable;
+    }
 
     /// <summary>Store faults become 503 at this boundary; anything else is a bug and closes the connection.</summary>
     private static bool IsStoreFault(Exception exception) =>
