@@ -135,9 +135,10 @@ internal sealed partial class OtsConnectionHandler
     private async ValueTask<HttpStatus> StoreCreatedAsync(byte[] record, int recordLength, long ttlMilliseconds, ConnectionDirective connection, byte[] material, PipeWriter output)
     {
         var started = Stopwatch.GetTimestamp();
+        var creating = _store.CreateAsync(KeyMaterial.Id(material), KeyMaterial.Tag(material), record.AsMemory(0, recordLength), TimeSpan.FromMilliseconds(ttlMilliseconds));
         try
         {
-            var stored = await _store.CreateAsync(KeyMaterial.Id(material), KeyMaterial.Tag(material), record.AsMemory(0, recordLength), TimeSpan.FromMilliseconds(ttlMilliseconds));
+            var stored = await creating.WaitAsync(_store.AnswerTimeout);
             _metrics.StoreCompleted(OtsMetrics.StoreOperation.Create, started);
             if (!stored)
             {
@@ -158,8 +159,23 @@ internal sealed partial class OtsConnectionHandler
         finally
         {
             CryptographicOperations.ZeroMemory(material);
-            ArrayPool<byte>.Shared.Return(record);
+            if (creating.IsCompleted)
+            {
+                ArrayPool<byte>.Shared.Return(record);
+            }
+            else
+            {
+                // Answered 503 with the SETs still in flight: they read the record until they complete, and a pooled
+                // buffer handed out meanwhile could send another request's plaintext to the store.
+                _ = ReturnWhenDoneAsync(creating, record);
+            }
         }
+    }
+
+    private static async Task ReturnWhenDoneAsync(Task storeCall, byte[] buffer)
+    {
+        await storeCall.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        ArrayPool<byte>.Shared.Return(buffer);
     }
 
     private static void WriteCreated(PipeWriter output, byte[] material, ConnectionDirective connection)

@@ -52,6 +52,36 @@ public sealed class StoreOutageTests(ITestOutputHelper output)
         Assert.True(hung > 0 && dead > 0);
     }
 
+    [Fact]
+    public async Task A_reveal_answered_503_while_the_store_hangs_does_not_consume_the_secret()
+    {
+        await using var garnet = await GarnetProcess.StartAsync();
+        await using var edge = await EdgeProcess.StartAsync(garnet.ConnectionString, ["--store-timeout-seconds", "1"]);
+        using var client = edge.CreateClient();
+        var key = await client.GenerateAsync("held secret", "p");
+
+        // The claim reaches the hung store and waits there; the edge answers 503 at its store timeout.
+        await garnet.PauseAsync();
+        try
+        {
+            var during = await Exchange.SendAsync(edge, Http.Post("/secrets/" + key, Http.RevealBody("p")));
+            Http.AssertResponse(during, 503, """{"Error":"Service unavailable"}""");
+        }
+        finally
+        {
+            await garnet.ResumeAsync();
+        }
+
+        // Once the store runs again the claim completes, takes the record, and the edge puts it back.
+        var putBack = await Probe.WaitUntilAsync(
+            async () => (await Exchange.ScrapeAsync(edge)).Value("ots_store_late_claims_total", "outcome=\"put_back\"") == 1,
+            TimeSpan.FromSeconds(15));
+        Assert.True(putBack is not null, "no late claim was put back: " + edge.Diagnostics);
+        await client.AssertRevealsAsync(key, "p", "held secret");
+        (await client.RevealAsync(key, "p")).AssertIs(404, Http.KeyNotFound);
+        Assert.Contains(edge.OutputLines, line => line.Contains("put back", StringComparison.Ordinal));
+    }
+
     /// <summary>20 concurrent requests (generate, reveal, readyz) on fresh connections: each 503 within the bound.</summary>
     private async Task<int> OutageRoundAsync(EdgeProcess edge, string what)
     {

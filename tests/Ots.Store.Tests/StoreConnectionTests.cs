@@ -14,10 +14,19 @@ public sealed class StoreConnectionTests
         Assert.Same(BacklogPolicy.FailFast, options.BacklogPolicy);
         Assert.Equal(1500, options.ConnectTimeout);
         Assert.Equal(1500, options.SyncTimeout);
-        Assert.Equal(1500, options.AsyncTimeout);
+        Assert.Equal((int)StoreConnection.ReplyWindow.TotalMilliseconds, options.AsyncTimeout);
         Assert.Equal("ots-edge", options.ClientName);
         Assert.False(options.IncludeDetailInExceptions);
         Assert.Equal("127.0.0.1:6379", Assert.Single(options.EndPoints).ToString());
+    }
+
+    [Fact]
+    public void The_reply_window_is_never_shorter_than_the_store_timeout()
+    {
+        var options = StoreConnection.CreateOptions("127.0.0.1:6379", TimeSpan.FromSeconds(45));
+
+        Assert.Equal(45_000, options.SyncTimeout);
+        Assert.Equal(45_000, options.AsyncTimeout);
     }
 
     [Fact]

@@ -161,7 +161,8 @@ public static class EdgeHost
             metrics = new OtsMetrics();
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(metrics);
-            builder.Services.AddSingleton(new SecretStore(multiplexer, options.MaxPhraseAttempts));
+            var store = new SecretStore(multiplexer, options.MaxPhraseAttempts);
+            builder.Services.AddSingleton(store);
             builder.Services.AddSingleton(new FailedRevealLimiter(options.MaxFailedReveals, options.FailedRevealWindow));
 
             // SIGTERM: Kestrel stops accepting, asks every connection to close (the handler ends idle ones at once and
@@ -175,6 +176,7 @@ public static class EdgeHost
                 .Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ots.Edge");
             Log.Started(logger, string.Join(", ", addresses), storeDescription);
+            store.LateClaimSettled += outcome => OnLateClaim(outcome, metrics, logger);
             if (certificate is not null)
             {
                 Log.TlsConfigured(logger, string.Join(", ", addresses.Where(address => address.StartsWith("https:", StringComparison.Ordinal))), certificate.Subject, certificate.NotAfter.ToUniversalTime());
@@ -190,6 +192,19 @@ public static class EdgeHost
             metrics?.Dispose();
             certificate?.Dispose();
             return null;
+        }
+    }
+
+    private static void OnLateClaim(LateClaim outcome, OtsMetrics metrics, ILogger logger)
+    {
+        metrics.LateClaimSettled(outcome);
+        if (outcome == LateClaim.PutBack)
+        {
+            Log.LateClaimPutBack(logger);
+        }
+        else if (outcome == LateClaim.Unknown)
+        {
+            Log.LateClaimUnknown(logger);
         }
     }
 

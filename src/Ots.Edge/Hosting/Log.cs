@@ -42,4 +42,10 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Information, "TLS on {Urls} with the certificate {Subject}, expires {NotAfter:yyyy-MM-dd}")]
     public static partial void TlsConfigured(ILogger logger, string urls, string subject, DateTime notAfter);
+
+    [LoggerMessage(10, LogLevel.Warning, "A reveal answered 503 while the store was slow, and its claim then took the secret: put back, it can be revealed again")]
+    public static partial void LateClaimPutBack(ILogger logger);
+
+    [LoggerMessage(11, LogLevel.Error, "A reveal answered 503 and its claim got no reply within the reply window: if the store ran it, one secret is lost")]
+    public static partial void LateClaimUnknown(ILogger logger);
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Ots.Edge.Store;
 using Ots.Protocol.Http;
 
 namespace Ots.Edge.Metrics;
@@ -45,6 +46,9 @@ internal sealed class OtsMetrics : IDisposable
     private static readonly KeyValuePair<string, object?>[][] s_storeTags =
         Enum.GetValues<StoreOperation>().Select(operation => new[] { Tag("operation", OperationLabel(operation)) }).ToArray();
 
+    private static readonly KeyValuePair<string, object?>[][] s_lateClaimTags =
+        Enum.GetValues<LateClaim>().Select(outcome => new[] { Tag("outcome", LateClaimLabel(outcome)) }).ToArray();
+
     private readonly Meter _meter;
     private readonly MetricsCollector _collector;
     private readonly Counter<long> _requests;
@@ -53,6 +57,7 @@ internal sealed class OtsMetrics : IDisposable
     private readonly UpDownCounter<long> _openConnections;
     private readonly Histogram<double> _storeDuration;
     private readonly Counter<long> _storeErrors;
+    private readonly Counter<long> _lateClaims;
     private readonly Counter<long> _created;
     private readonly Counter<long> _revealed;
     private readonly Counter<long> _refused;
@@ -79,6 +84,9 @@ internal sealed class OtsMetrics : IDisposable
             "ots.store.duration", "s", "Store round trips, by operation (create, reveal, ping).",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_storeBuckets });
         _storeErrors = _meter.CreateCounter<long>("ots.store.errors", "{error}", "Store calls that failed or timed out (answered 503), by operation.");
+        _lateClaims = _meter.CreateCounter<long>(
+            "ots.store.late_claims", "{claim}",
+            "Claims that completed after their reveal had answered 503, by outcome: put_back (the secret can be revealed again), took_nothing, expired, unknown (the secret may be lost).");
         _created = _meter.CreateCounter<long>("ots.secrets.created", "{secret}", "Secrets stored (201).");
         _revealed = _meter.CreateCounter<long>("ots.secrets.revealed", "{secret}", "Secrets revealed, and so deleted (200).");
         _refused = _meter.CreateCounter<long>("ots.secrets.refused", "{secret}", "Reveals refused for a wrong phrase (403), including the one that destroys the secret.");
@@ -133,6 +141,9 @@ internal sealed class OtsMetrics : IDisposable
 
     /// <summary>A store call failed: the request is answered 503.</summary>
     public void StoreFailed(StoreOperation operation) => _storeErrors.Add(1, s_storeTags[(int)operation]);
+
+    /// <summary>A claim settled after its reveal had answered 503 (<see cref="SecretStore.LateClaimSettled"/>).</summary>
+    public void LateClaimSettled(LateClaim outcome) => _lateClaims.Add(1, s_lateClaimTags[(int)outcome]);
 
     /// <summary>A secret was stored.</summary>
     public void SecretCreated() => _created.Add(1);
@@ -192,6 +203,14 @@ internal sealed class OtsMetrics : IDisposable
 
         return tags;
     }
+
+    private static string LateClaimLabel(LateClaim outcome) => outcome switch
+    {
+        LateClaim.PutBack => "put_back",
+        LateClaim.TookNothing => "took_nothing",
+        LateClaim.Expired => "expired",
+        _ => "unknown",
+    };
 
     private static string OperationLabel(StoreOperation operation) => operation switch
     {

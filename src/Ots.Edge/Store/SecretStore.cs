@@ -35,9 +35,19 @@ namespace Ots.Edge.Store;
 /// </para>
 /// <para>
 /// Faults propagate as StackExchange.Redis exceptions (<see cref="RedisConnectionException"/>,
-/// <see cref="RedisTimeoutException"/>, <see cref="RedisServerException"/>); the connection handler maps them to 503.
-/// Every method awaits all the commands it issued before it completes, even when one of them faults, so no command
-/// still references the caller's buffers once the returned task is done.
+/// <see cref="RedisTimeoutException"/>, <see cref="RedisServerException"/>) or, when a reveal is not answered within
+/// the answer timeout, <see cref="TimeoutException"/>; the connection handler maps them to 503. <see cref="CreateAsync"/>
+/// awaits all the commands it issued before it completes, even when one of them faults, so no command still
+/// references the caller's buffers once its task is done (its caller bounds the wait, see there).
+/// </para>
+/// <para>
+/// Late claims. The multiplexer waits for replies much longer than the edge waits to answer
+/// (<see cref="StoreConnection"/>: the answer timeout is its <c>SyncTimeout</c>, the reply window its
+/// <c>AsyncTimeout</c>), so a reveal that answers 503 because the store was slow still learns what its claim did.
+/// If the claim took the record after all (Garnet holds writes to keys it is migrating to another node for
+/// seconds), the record is put back with <c>SET record blob XX KEEPTTL</c>: the secret was not shown, so it must not
+/// be gone. That is safe because nothing but a claim changes a record and only the owner of a claim deletes it: the
+/// record holds our tombstone (or a later loser's, who answered 404 and left) until we put it back.
 /// </para>
 /// </remarks>
 public sealed class SecretStore
@@ -45,9 +55,13 @@ public sealed class SecretStore
     private readonly IDatabase _database;
     private readonly StoreReadiness _readiness;
     private readonly RedisValue _maxPhraseAttempts;
+    private readonly TimeSpan _answerTimeout;
 
     /// <summary>Creates a store client over <paramref name="connection"/>, which the caller keeps owning.</summary>
-    /// <param name="connection">The shared multiplexer (see <see cref="StoreConnection"/>).</param>
+    /// <param name="connection">
+    /// The shared multiplexer (see <see cref="StoreConnection"/>); its <see cref="IConnectionMultiplexer.TimeoutMilliseconds"/>
+    /// (the sync timeout) bounds how long a reveal waits before it gives up with <see cref="TimeoutException"/>.
+    /// </param>
     /// <param name="maxPhraseAttempts">The guard's start value: the wrong phrase that brings it to 0 destroys the secret.</param>
     public SecretStore(IConnectionMultiplexer connection, int maxPhraseAttempts)
     {
@@ -56,7 +70,17 @@ public sealed class SecretStore
         _database = connection.GetDatabase();
         _readiness = new StoreReadiness(connection);
         _maxPhraseAttempts = maxPhraseAttempts;
+        _answerTimeout = TimeSpan.FromMilliseconds(connection.TimeoutMilliseconds);
     }
+
+    /// <summary>How long a reveal waits for the store before it gives up with <see cref="TimeoutException"/>; bound <see cref="CreateAsync"/> by it too.</summary>
+    public TimeSpan AnswerTimeout => _answerTimeout;
+
+    /// <summary>
+    /// Raised, on a thread-pool thread, when a reveal that gave up with <see cref="TimeoutException"/> learns what
+    /// its claim did (see the remarks on the class). For metrics and logs; never carries a key.
+    /// </summary>
+    public event Action<LateClaim>? LateClaimSettled;
 
     /// <summary>
     /// Stores a sealed record: <c>SET guard &lt;maxPhraseAttempts&gt; PX ttl NX</c> and <c>SET record blob PX ttl NX</c>,
@@ -71,10 +95,18 @@ public sealed class SecretStore
     /// (an id collision, 2^-128): nothing is overwritten and the caller should retry with a fresh key.
     /// </returns>
     /// <remarks>
+    /// <para>
+    /// Not bounded by <see cref="AnswerTimeout"/>: the task completes when both commands have (within the
+    /// multiplexer's reply window), because <paramref name="record"/> must outlive them. A caller that answers sooner
+    /// waits with <c>WaitAsync(AnswerTimeout)</c> and keeps the buffer until this task completes (the edge does).
+    /// A create that the caller gave up on may still store the secret; nobody holds its key, and it expires.
+    /// </para>
+    /// <para>
     /// On a collision the key this call did create is deleted again. That is safe because <c>NX</c> succeeding
     /// proves the key did not exist before this call, so its value is ours: no other secret's state can be lost.
     /// It is also necessary: a guard created next to a surviving record of a destroyed secret (same id and tag,
     /// whose guard is gone) would bring that secret back to life, and a lone record would only waste memory.
+    /// </para>
     /// </remarks>
     public async Task<bool> CreateAsync(ReadOnlyMemory<byte> id, ReadOnlyMemory<byte> recordTag, ReadOnlyMemory<byte> record, TimeSpan ttl)
     {
@@ -145,13 +177,26 @@ public sealed class SecretStore
         RedisValue guardValue;
         try
         {
-            record = await claim.ConfigureAwait(false);
-            guardValue = await getGuard.ConfigureAwait(false);
+            // Pipelined: the guard's reply follows the claim's, so its wait rarely needs the timer.
+            record = await claim.WaitAsync(_answerTimeout).ConfigureAwait(false);
+            guardValue = await getGuard.WaitAsync(_answerTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The caller answers 503 now; the claim may still take the record, and then it goes back.
+            _ = SettleLateClaimAsync(claim, recordKey);
+            throw;
         }
         catch
         {
-            // As in CreateAsync: every command issued is done before the fault propagates.
+            // Observe the guard's fault too. A claim that failed outright (no connection, server error) took nothing;
+            // one that succeeded before the guard's read failed holds the record, which goes back.
             await ((Task)getGuard).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (claim.IsCompletedSuccessfully)
+            {
+                _ = SettleLateClaimAsync(claim, recordKey);
+            }
+
             throw;
         }
 
@@ -179,7 +224,7 @@ public sealed class SecretStore
         }
 
         // No record under this tag while the guard lives: a wrong phrase. DECR keeps the guard's TTL.
-        var attemptsLeft = await _database.StringDecrementAsync(guard).ConfigureAwait(false);
+        var attemptsLeft = await _database.StringDecrementAsync(guard).WaitAsync(_answerTimeout).ConfigureAwait(false);
         if (attemptsLeft > 0)
         {
             return RevealResult.WrongPhrase;
@@ -195,7 +240,7 @@ public sealed class SecretStore
 
         // Below 0: the guard expired or was destroyed between our GET and DECR, and DECR created a new one without a
         // TTL. Delete it (awaited, so it cannot linger forever unnoticed) and report what the secret now is: gone.
-        await _database.KeyDeleteAsync(guard).ConfigureAwait(false);
+        await _database.KeyDeleteAsync(guard).WaitAsync(_answerTimeout).ConfigureAwait(false);
         return RevealResult.NotFound;
     }
 
@@ -205,6 +250,39 @@ public sealed class SecretStore
     /// <see cref="StoreReadiness"/>). <see langword="false"/>, never an exception, when not within the multiplexer's timeout.
     /// </summary>
     public Task<bool> PingAsync() => _readiness.IsReadyAsync();
+
+    /// <summary>
+    /// Waits out a claim whose reveal gave up (within the multiplexer's reply window) and puts the record back if
+    /// the claim took it. Never throws: the outcome goes to <see cref="LateClaimSettled"/>.
+    /// </summary>
+    private async Task SettleLateClaimAsync(Task<RedisValue> claim, RedisKey recordKey)
+    {
+        LateClaim outcome;
+        try
+        {
+            var record = await claim.ConfigureAwait(false);
+            if (record.IsNullOrEmpty)
+            {
+                // No record under this tag, or another reader's tombstone: the claim took nothing.
+                outcome = LateClaim.TookNothing;
+            }
+            else
+            {
+                var putBack = await _database.StringSetAsync(recordKey, record, expiry: null, keepTtl: true, When.Exists).ConfigureAwait(false);
+
+                // XX fails only when the tombstone expired with the secret meanwhile: then it is gone by its TTL.
+                outcome = putBack ? LateClaim.PutBack : LateClaim.Expired;
+            }
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // No reply within the window, or the connection dropped with the claim in flight: whether the store
+            // ran it is unknown, and if it did, the secret is gone without having been shown.
+            outcome = LateClaim.Unknown;
+        }
+
+        LateClaimSettled?.Invoke(outcome);
+    }
 
     /// <summary>
     /// <c>SET record "" XX GET KEEPTTL</c>: atomically replaces an existing record with the empty tombstone and

@@ -11,6 +11,13 @@ public static class StoreConnection
     /// <summary>The default bound on connecting and on each store command: 2 s.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a command's reply is awaited in the background after its request has been answered 503: long enough
+    /// for a store that holds writes for seconds (Garnet does while it migrates a slot), so that a late claim is
+    /// put back instead of losing the secret (see <see cref="SecretStore"/>).
+    /// </summary>
+    public static readonly TimeSpan ReplyWindow = TimeSpan.FromSeconds(30);
+
     /// <summary>The client name the store sees (<c>CLIENT LIST</c>), so operators can tell edges from other clients.</summary>
     public const string ClientName = "ots-edge";
 
@@ -35,11 +42,14 @@ public static class StoreConnection
         // connection is back: a queued reveal holds a client connection open and then runs after the client gave up.
         options.BacklogPolicy = BacklogPolicy.FailFast;
 
-        // One bound for connecting and for every command. Timeouts are evaluated on the heartbeat (1 s), so a hung
-        // store surfaces as RedisTimeoutException between storeTimeout and storeTimeout + 1 s.
+        // Two bounds. The store timeout bounds connecting and every answer: it is the SyncTimeout, which the store
+        // client and the readiness probe read back (IConnectionMultiplexer.TimeoutMilliseconds) and wait with
+        // WaitAsync. The AsyncTimeout, after which StackExchange.Redis fails a command and drops its reply, is the
+        // longer reply window: a reply that arrives after its request was answered 503 is still seen, so a claim that
+        // took a record can put it back. (It also checks timeouts only once per 1 s heartbeat; WaitAsync is exact.)
         options.ConnectTimeout = timeoutMs;
         options.SyncTimeout = timeoutMs;
-        options.AsyncTimeout = timeoutMs;
+        options.AsyncTimeout = (int)Math.Max(timeoutMs, ReplyWindow.TotalMilliseconds);
 
         // After an outage the store is usually back within seconds (a restart of Garnet replays its AOF quickly):
         // retry soon and often, capped, rather than the default backoff of up to tens of seconds.

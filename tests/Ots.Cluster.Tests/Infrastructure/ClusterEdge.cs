@@ -24,11 +24,11 @@ public sealed class ClusterEdge : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    /// <summary>Starts an edge on a port Kestrel picks with <c>--store</c> <paramref name="store"/>.</summary>
-    public static async Task<ClusterEdge> StartAsync(string name, string store)
+    /// <summary>Starts an edge on a port Kestrel picks with <c>--store</c> <paramref name="store"/>, and <paramref name="options"/>.</summary>
+    public static async Task<ClusterEdge> StartAsync(string name, string store, params string[] options)
     {
         // --max-failed-reveals 0: every test client is 127.0.0.1, and these tests make 404s on purpose (the limit has its own tests).
-        string[] args = ["--urls", "http://127.0.0.1:0", "--store", store, "--Logging:LogLevel:Default=Warning", "--max-failed-reveals", "0"];
+        string[] args = ["--urls", "http://127.0.0.1:0", "--store", store, "--Logging:LogLevel:Default=Warning", "--max-failed-reveals", "0", .. options];
         using var error = new StringWriter();
         var edge = await EdgeHost.TryStartAsync(args, error)
             ?? throw new InvalidOperationException(name + " did not start: " + error);
@@ -60,6 +60,14 @@ public sealed class ClusterEdge : IAsyncDisposable
 
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>A sample of <c>GET /metrics</c>, e.g. <c>ots_store_late_claims_total{outcome="put_back"}</c>; 0 when absent.</summary>
+    public async Task<double> MetricAsync(string series)
+    {
+        var text = await Client.GetStringAsync(new Uri("metrics", UriKind.Relative));
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line.AsSpan(series.Length + 1), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public override string ToString() => Name + " " + BaseUri;

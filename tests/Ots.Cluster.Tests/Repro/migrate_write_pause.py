@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Garnet 2.2.8: writes to keys of a slot range wait while `MIGRATE ... SLOTSRANGE` transmits them.
 
-Minimal reproduction behind the "lost after a 503 reveal" count that SlotMigrationTests prints: during the move,
+Minimal reproduction of why the edge puts late claims back (SecretStore, "late claims"): during the move,
 `SET key v XX GET KEEPTTL` (the edge's claim) on a key being transmitted is delayed by the source (by design: its
 migration sketch lets writes wait while a key is TRANSMITTING), here for up to several seconds, longer than the
-edge's 2 s store timeout. The edge then answers 503 while the claim still runs afterwards, so the secret is gone
-without having been shown. Nothing is revealed twice and no copy survives on the target (the test checks both).
+edge's 2 s store timeout. The edge then answers 503 while the claim still runs afterwards; before late claims were
+put back, that secret was gone without having been shown (SlotMigrationTests now runs an edge with a 0.2 s store
+timeout to exercise this path and requires every secret to reveal exactly once).
 
     scripts/garnet-cluster.sh up 3 21900 /tmp/gm
     python3 tests/Ots.Cluster.Tests/Repro/migrate_write_pause.py 10000 21901 21900 5461 8191

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Ots.Edge.Store;
+using Ots.Store.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Ots.Store.Tests;
+
+/// <summary>
+/// A reveal that gives up while the store holds its claim (the edge answers 503) must not cost the secret: when the
+/// claim runs after all, the record goes back. The store holds writes with redis-server's <c>CLIENT PAUSE … WRITE</c>,
+/// which is what Garnet does to keys it is migrating to another cluster node.
+/// </summary>
+public sealed class LateClaimTests
+{
+    private static readonly TimeSpan s_answerTimeout = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan s_ttl = TimeSpan.FromMinutes(5);
+
+    // Far longer than the answer timeout: the timer that ends the wait can be late on a busy 2-core machine.
+    private const string PauseMilliseconds = "3000";
+
+    [Theory, OnRedis]
+    public async Task A_claim_that_runs_after_its_reveal_gave_up_puts_the_record_back(string store)
+    {
+        Assert.Equal(OnRedisAttribute.Name, store);
+        using var redis = await RedisServer.StartAsync();
+        await using var connection = await StoreConnection.ConnectAsync(redis.ConnectionString, s_answerTimeout);
+        await using var admin = await ConnectAdminAsync(redis);
+        var secrets = new SecretStore(connection, maxPhraseAttempts: 5);
+        var settled = new TaskCompletionSource<LateClaim>(TaskCreationOptions.RunContinuationsAsynchronously);
+        secrets.LateClaimSettled += outcome => settled.TrySetResult(outcome);
+        var secret = Secret.New();
+        Assert.True(await secrets.CreateAsync(secret.Id, secret.Tag, secret.Record, s_ttl));
+
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", PauseMilliseconds, "WRITE");
+        var elapsed = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<TimeoutException>(() => secrets.RevealAsync(secret.Id, secret.Tag));
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(2.5), "the reveal waited for the pause: " + elapsed.Elapsed);
+
+        // The pause ends, the claim runs and takes the record, and its late reply puts it back.
+        Assert.Equal(LateClaim.PutBack, await settled.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        var database = admin.GetDatabase();
+        Assert.Equal(secret.Record, (byte[]?)await database.StringGetAsync(StoreKeys.Record(secret.Id, secret.Tag)));
+        var ttl = await database.KeyTimeToLiveAsync(StoreKeys.Record(secret.Id, secret.Tag));
+        Assert.True(ttl is { } left && left > TimeSpan.FromMinutes(4) && left <= s_ttl, "the record kept its lifetime: " + ttl);
+
+        using (var revealed = await secrets.RevealAsync(secret.Id, secret.Tag))
+        {
+            Assert.Equal(RevealOutcome.Revealed, revealed.Outcome);
+            Assert.Equal(secret.Record, revealed.Record.ToArray());
+        }
+
+        using var again = await secrets.RevealAsync(secret.Id, secret.Tag);
+        Assert.Equal(RevealOutcome.NotFound, again.Outcome);
+    }
+
+    [Theory, OnRedis]
+    public async Task A_late_claim_racing_another_reader_leaves_exactly_one_reveal(string store)
+    {
+        Assert.Equal(OnRedisAttribute.Name, store);
+        using var redis = await RedisServer.StartAsync();
+        await using var slow = await StoreConnection.ConnectAsync(redis.ConnectionString, s_answerTimeout);
+        await using var other = await StoreConnection.ConnectAsync(redis.ConnectionString, TimeSpan.FromSeconds(10));
+        await using var admin = await ConnectAdminAsync(redis);
+        var timedOut = new SecretStore(slow, maxPhraseAttempts: 5);
+        var settled = new TaskCompletionSource<LateClaim>(TaskCreationOptions.RunContinuationsAsynchronously);
+        timedOut.LateClaimSettled += outcome => settled.TrySetResult(outcome);
+        var reader = new SecretStore(other, maxPhraseAttempts: 5);
+        var secret = Secret.New();
+        Assert.True(await reader.CreateAsync(secret.Id, secret.Tag, secret.Record, s_ttl));
+
+        // Both claims are held; the other reader waits longer than the pause, the first gives up.
+        Assert.True(await timedOut.PingAsync());
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", PauseMilliseconds, "WRITE");
+        await Assert.ThrowsAsync<TimeoutException>(() => timedOut.RevealAsync(secret.Id, secret.Tag));
+        using var raced = await reader.RevealAsync(secret.Id, secret.Tag);
+        var late = await settled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Whichever claim ran first, the secret is shown exactly once: either the other reader got it and the late
+        // claim found the tombstone, or the late claim won (the other reader saw its tombstone: 404) and put it back.
+        using var after = await reader.RevealAsync(secret.Id, secret.Tag);
+        if (raced.Outcome == RevealOutcome.Revealed)
+        {
+            Assert.Equal(LateClaim.TookNothing, late);
+            Assert.Equal(RevealOutcome.NotFound, after.Outcome);
+        }
+        else
+        {
+            Assert.Equal(RevealOutcome.NotFound, raced.Outcome);
+            Assert.Equal(LateClaim.PutBack, late);
+            Assert.Equal(RevealOutcome.Revealed, after.Outcome);
+            Assert.Equal(secret.Record, after.Record.ToArray());
+        }
+
+        using var last = await reader.RevealAsync(secret.Id, secret.Tag);
+        Assert.Equal(RevealOutcome.NotFound, last.Outcome);
+        Assert.False(await admin.GetDatabase().KeyExistsAsync(StoreKeys.Guard(secret.Id)));
+    }
+
+    private static async Task<ConnectionMultiplexer> ConnectAdminAsync(RedisServer redis) =>
+        await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+}
