@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load tests, side by side in one run: the Native-AOT edge, its twin (the same service as an ASP.NET Core minimal
 # API; loadtests/Twin) run with `dotnet`, and the twin published with Native AOT, all against one standalone Garnet
-# started with the docker-compose flags (scripts/garnet.sh), plus the store's own ceiling (redis-benchmark with
+# started with the docker-compose flags (scripts/garnet.sh) and emptied before each scenario, plus the store's own ceiling (redis-benchmark with
 # the commands one request costs) and the HTTP floor (GET /healthz).
 #
 #   loadtests/run.sh            full run, ~4 minutes after the publishes: per scenario and server 2 s warm-up + 2 x 4 s
@@ -190,6 +190,14 @@ start_server() {
 
 for server in "${servers[@]}"; do start_server "$server"; done
 
+# An empty store for the next scenario (FLUSHALL; Garnet keeps running, and so stays warm: a restarted Garnet
+# serves several times fewer commands/s in its first seconds while its JIT catches up, which would penalise whichever
+# server goes first). What one scenario (and the store ceiling, which writes up to a million keys) left in Garnet's
+# log would otherwise slow the next one down as the log fills towards --memory and spills to the storage tier.
+empty_store() {
+  [[ $(redis-cli -p "$garnet_port" FLUSHALL 2>&1) == OK ]] || fail_setup "FLUSHALL on Garnet failed"
+}
+
 # --- measurement helpers ---------------------------------------------------------------------------------------
 # CPU time (user + system) in clock ticks: of one process, and of every process in Garnet's session (the
 # garnet-server launcher and the server it starts; scripts/garnet.sh runs them under setsid, its PID is the session).
@@ -345,6 +353,8 @@ scenarios=(floor generate reveal-only reveal mixed)
 reversed=()
 for (( i = ${#servers[@]} - 1; i >= 0; i-- )); do reversed+=("${servers[i]}"); done
 for scenario in "${scenarios[@]}"; do
+  # reveal-only reveals the keys of the generate runs, so it keeps their store.
+  [[ $scenario != reveal-only ]] && empty_store
   log "scenario $scenario: ${warmup_s} s warm-up, then $reps x ${measure_s} s measured per server, wrk -t1 -c$connections"
   for (( rep = 1; rep <= reps; rep++ )); do
     order=("${servers[@]}")
