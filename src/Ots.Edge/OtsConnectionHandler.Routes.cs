@@ -40,11 +40,17 @@ internal static class KeyMaterial
 internal sealed partial class OtsConnectionHandler
 {
     /// <summary>Answers one complete request and returns its status. Synchronous routes complete without allocating.</summary>
-    private ValueTask<HttpStatus> DispatchAsync(in RequestHead head, in ReadOnlySequence<byte> body, ConnectionDirective connection, ClientKey peer, byte[] material, PipeWriter output)
+    private ValueTask<HttpStatus> DispatchAsync(
+        in RequestHead head, in ReadOnlySequence<byte> body, ConnectionDirective connection, ClientKey peer, Listener listener, byte[] material, PipeWriter output)
     {
         // A response to HEAD never has content, whatever its status (RFC 9110 §9.3.2): a client reads no body after
         // it, so body bytes would be taken for the start of the next response on the connection.
         var omitBody = head.Method == KnownMethod.Head;
+        if (!Serves(listener, head.Target))
+        {
+            return Respond(output, HttpStatus.NotFound, ApiErrors.NotFound, connection, omitBody: omitBody);
+        }
+
         switch (head.Target)
         {
             case RequestTarget.Generate when head.Method == KnownMethod.Post:
@@ -78,6 +84,14 @@ internal sealed partial class OtsConnectionHandler
                 return Respond(output, HttpStatus.NotFound, ApiErrors.NotFound, connection, omitBody: omitBody);
         }
     }
+
+    /// <summary>
+    /// Which routes a listener answers (others are 404, as if they did not exist): with <c>--metrics-urls</c>, the
+    /// operations listener serves <c>/metrics</c> and the probes only, and the public one everything but <c>/metrics</c>.
+    /// </summary>
+    private bool Serves(Listener listener, RequestTarget target) => listener == Listener.Operations
+        ? target is RequestTarget.Metrics or RequestTarget.Health or RequestTarget.Ready
+        : target != RequestTarget.Metrics || _options.MetricsUrls.Length == 0;
 
     /// <summary>Writes a JSON response and returns its status, for the routes that complete synchronously.</summary>
     private static ValueTask<HttpStatus> Respond(

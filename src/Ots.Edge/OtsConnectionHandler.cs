@@ -51,6 +51,16 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
         _accessLog = options.AccessLog ? loggers.CreateLogger(Log.AccessLogCategory) : null;
     }
 
+    /// <summary>Which listener a connection came in on.</summary>
+    private enum Listener : byte
+    {
+        /// <summary>An endpoint of <c>--urls</c>: the API (and <c>/metrics</c> unless <c>--metrics-urls</c> is set).</summary>
+        Public,
+
+        /// <summary>An endpoint of <c>--metrics-urls</c>: <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c> only.</summary>
+        Operations,
+    }
+
     /// <summary>Where a connection is in its current request; each stage has its own timeout.</summary>
     private enum Stage : byte
     {
@@ -79,7 +89,8 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
         {
             // The peer's address is hashed once per connection; behind a trusted proxy each request may name another.
             var peer = FailedRevealLimiter.KeyOf(connection.RemoteEndPoint is IPEndPoint endPoint ? endPoint.Address : IPAddress.None);
-            await ServeAsync(input, output, peer, lifetime?.ConnectionClosedRequested ?? default);
+            var listener = connection.Features.Get<OperationsListenerFeature>() is null ? Listener.Public : Listener.Operations;
+            await ServeAsync(input, output, peer, listener, lifetime?.ConnectionClosedRequested ?? default);
         }
         catch (Exception exception) when (exception is ConnectionResetException or IOException or ConnectionAbortedException)
         {
@@ -96,7 +107,7 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
         }
     }
 
-    private async Task ServeAsync(PipeReader input, PipeWriter output, ClientKey peer, CancellationToken closeRequested)
+    private async Task ServeAsync(PipeReader input, PipeWriter output, ClientKey peer, Listener listener, CancellationToken closeRequested)
     {
         var timer = new CancellationTokenSource();
         var material = new byte[KeyMaterial.Length];
@@ -228,7 +239,7 @@ internal sealed partial class OtsConnectionHandler : ConnectionHandler
                     // The body may be a slice of the input buffer: it stays valid across this await because the
                     // reader is not advanced until every complete request of this read has been answered.
                     var started = Stopwatch.GetTimestamp();
-                    var answered = await DispatchAsync(head, body, connection, peer, material, output);
+                    var answered = await DispatchAsync(head, body, connection, peer, listener, material, output);
                     _metrics.RequestCompleted(head.Target, answered, started);
                     if (_accessLog is not null)
                     {

@@ -83,6 +83,22 @@ public static class EdgeHost
             return null;
         }
 
+        List<ListenUrl> metricsUrls = [];
+        if (options.MetricsUrls.Length > 0)
+        {
+            if (!ListenUrls.TryParse(options.MetricsUrls, out metricsUrls, out problem))
+            {
+                await error.WriteLineAsync("ots: --metrics-urls: " + problem);
+                return null;
+            }
+
+            if (metricsUrls.Any(url => url.IsHttps))
+            {
+                await error.WriteLineAsync("ots: --metrics-urls takes http:// URLs only (keep the operations listener on an internal network)");
+                return null;
+            }
+        }
+
         var anyHttps = listenUrls.Any(url => url.IsHttps);
         if (anyHttps != (options.HttpsCertificate.Length > 0))
         {
@@ -127,6 +143,12 @@ public static class EdgeHost
             foreach (var url in listenUrls)
             {
                 url.Listen(kestrel, certificate);
+            }
+
+            // After the public endpoints, so that their addresses come first in the server's address list.
+            foreach (var url in metricsUrls)
+            {
+                url.Listen(kestrel, certificate: null, operations: true);
             }
         });
 

@@ -16,8 +16,11 @@ internal sealed record ListenUrl(string Scheme, string Host, int Port)
     /// <summary>TLS on this endpoint.</summary>
     public bool IsHttps => Scheme == "https";
 
-    /// <summary>Adds this endpoint to <paramref name="kestrel"/>: TLS (HTTP/1.1 only) when https, then the handler.</summary>
-    public void Listen(KestrelServerOptions kestrel, X509Certificate2? certificate)
+    /// <summary>
+    /// Adds this endpoint to <paramref name="kestrel"/>: TLS (HTTP/1.1 only) when https, then the handler; an
+    /// <paramref name="operations"/> endpoint marks its connections with <see cref="OperationsListenerFeature"/>.
+    /// </summary>
+    public void Listen(KestrelServerOptions kestrel, X509Certificate2? certificate, bool operations = false)
     {
         var https = IsHttps;
         void Configure(ListenOptions endpoint)
@@ -28,6 +31,15 @@ internal sealed record ListenUrl(string Scheme, string Host, int Port)
             if (https)
             {
                 endpoint.UseHttps(certificate!);
+            }
+
+            if (operations)
+            {
+                endpoint.Use(next => connection =>
+                {
+                    connection.Features.Set(OperationsListenerFeature.Instance);
+                    return next(connection);
+                });
             }
 
             endpoint.UseConnectionHandler<OtsConnectionHandler>();
@@ -93,5 +105,16 @@ internal static class ListenUrls
         }
 
         return true;
+    }
+}
+
+/// <summary>Marks a connection of the operations listener (<c>--metrics-urls</c>): it is answered the operations routes only.</summary>
+internal sealed class OperationsListenerFeature
+{
+    /// <summary>The one instance: the feature carries no state.</summary>
+    public static readonly OperationsListenerFeature Instance = new();
+
+    private OperationsListenerFeature()
+    {
     }
 }

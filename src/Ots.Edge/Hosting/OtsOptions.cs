@@ -72,6 +72,12 @@ public sealed record OtsOptions
     /// <summary>PEM private key of <see cref="HttpsCertificate"/>.</summary>
     public string HttpsKey { get; init; } = "";
 
+    /// <summary>
+    /// <c>;</c>-separated http:// URLs of a separate operations listener (<c>/metrics</c>, <c>/healthz</c>,
+    /// <c>/readyz</c> only); empty: <c>/metrics</c> is served on the <c>--urls</c> listeners.
+    /// </summary>
+    public string MetricsUrls { get; init; } = "";
+
     /// <summary>The documented settings: configuration key, command-line switch, meaning and default.</summary>
     public static IReadOnlyList<Setting> Settings { get; } =
     [
@@ -95,6 +101,7 @@ public sealed record OtsOptions
         new("AccessLog", "--access-log", "log every request: method, route template (never a key), status, duration (true/false)", "false"),
         new("HttpsCert", "--https-cert", "PEM certificate file (chain allowed) for the https:// URLs of --urls", "(none)"),
         new("HttpsKey", "--https-key", "PEM private key file of --https-cert (unencrypted)", "(none)"),
+        new("MetricsUrls", "--metrics-urls", "a separate listener (;-separated http:// URLs) that serves /metrics, /healthz and /readyz only; --urls then answers /metrics 404", "(none: /metrics on --urls)"),
     ];
 
     /// <summary>Command-line switches mapped to configuration keys (<c>--data-dir</c> → <c>DataDir</c>).</summary>
@@ -137,6 +144,7 @@ public sealed record OtsOptions
             AccessLog = reader.Boolean("AccessLog", false),
             HttpsCertificate = reader.Text("HttpsCert", ""),
             HttpsKey = reader.Text("HttpsKey", ""),
+            MetricsUrls = reader.Text("MetricsUrls", ""),
         };
 
         if (reader.Error is null && options.Ttl.DefaultMilliseconds > options.Ttl.MaxMilliseconds)

@@ -31,8 +31,9 @@ public sealed class InProcessEdgeServer : EdgeServer
             var edge = await EdgeHost.TryStartAsync(args, error)
                 ?? throw new InvalidOperationException("The in-process edge did not start: " + error);
 
-            // Kestrel reports the port it bound: http://127.0.0.1:43210.
-            var port = new Uri(edge.Addresses.Single()).Port;
+            // Kestrel reports the port it bound: http://127.0.0.1:43210. An operations listener (--metrics-urls) is
+            // bound after the --urls one, so its address comes second.
+            var port = new Uri(edge.Addresses[0]).Port;
             return new InProcessEdgeServer(edge, port, owned, "in-process edge " + string.Join(' ', args));
         }
         catch
