@@ -69,7 +69,7 @@ public sealed class SecretLoad(IReadOnlyList<ClusterEdge> edges)
         Assert.True(twice.Count == 0, "revealed more than once:\n" + string.Join('\n', twice));
 
         var revealedAtRisk = _acknowledged.Where(e => e.Count(200) == 1 && atRisk(e.Key)).ToList();
-        var again = await Task.WhenAll(revealedAtRisk.Select(e => e.Edge(edges, 1).Client.RevealAsync(e.Key, e.Phrase)));
+        var again = await Task.WhenAll(revealedAtRisk.Select(e => RevealRetryingAsync(e.Edge(edges, 1), e)));
         var revealedAgain = revealedAtRisk.Zip(again).Where(x => x.Second.Code != 404).Select(x => x.First.Describe() + " -> " + x.Second.Code).ToList();
         Assert.True(revealedAgain.Count == 0, "revealed again after the event:\n" + string.Join('\n', revealedAgain));
 
@@ -80,11 +80,11 @@ public sealed class SecretLoad(IReadOnlyList<ClusterEdge> edges)
             new ParallelOptions { MaxDegreeOfParallelism = 16 },
             async (entry, _) =>
             {
-                var first = await entry.Edge(edges, 0).Client.RevealAsync(entry.Key, entry.Phrase);
+                var first = await RevealRetryingAsync(entry.Edge(edges, 0), entry);
                 if (first.Code == 200)
                 {
                     Assert.Equal(entry.Secret, Http.RevealedSecret(first.Body));
-                    (await entry.Edge(edges, 1).Client.RevealAsync(entry.Key, entry.Phrase)).AssertIs(404, Http.KeyNotFound);
+                    (await RevealRetryingAsync(entry.Edge(edges, 1), entry)).AssertIs(404, Http.KeyNotFound);
                     if (entry.Count(503) > 0)
                     {
                         Interlocked.Increment(ref revealedAfter503);
@@ -101,6 +101,22 @@ public sealed class SecretLoad(IReadOnlyList<ClusterEdge> edges)
         return "acknowledged " + _acknowledged.Count + ", revealed at risk and checked gone: " + revealedAtRisk.Count + ", " +
             string.Join(", ", _counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key + ": " + c.Value)) +
             ", revealed at the end after a 503 reveal: " + revealedAfter503 + ", slowest answer " + MaxLatency.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms";
+    }
+
+    // A 503 says "the store did not answer in time, ask again", which a client does: an edge with a short store
+    // timeout gives some on a busy machine even after the event under test.
+    private static async Task<ApiResponse> RevealRetryingAsync(ClusterEdge edge, Entry entry)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await edge.Client.RevealAsync(entry.Key, entry.Phrase);
+            if (response.Code != 503 || attempt == 20)
+            {
+                return response;
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     private async Task GenerateAsync()
