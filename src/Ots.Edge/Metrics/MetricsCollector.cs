@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 
 namespace Ots.Edge.Metrics;
@@ -247,30 +248,14 @@ internal sealed class MetricFamily
     }
 
     /// <summary>Adds, sets or observes <paramref name="value"/> on the series of <paramref name="tags"/>.</summary>
-    public void Record(long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        var series = Find(tags);
-        if (series is null)
-        {
-            return;
-        }
-
-        switch (Kind)
-        {
-            case MetricKind.Counter or MetricKind.UpDownCounter:
-                series.Add(value);
-                break;
-            case MetricKind.Histogram:
-                series.Observe(value, _bounds);
-                break;
-            default:
-                series.Set(value);
-                break;
-        }
-    }
+    public void Record(long value, ReadOnlySpan<KeyValuePair<string, object?>> tags) => Record<long>(value, tags);
 
     /// <summary>Adds, sets or observes <paramref name="value"/> on the series of <paramref name="tags"/>.</summary>
-    public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags) => Record<double>(value, tags);
+
+    // One path for both measurement types; the series keeps whole numbers in a field of their own (exact sums).
+    private void Record<T>(T value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        where T : struct, INumberBase<T>
     {
         var series = Find(tags);
         if (series is null)
@@ -284,7 +269,7 @@ internal sealed class MetricFamily
                 series.Add(value);
                 break;
             case MetricKind.Histogram:
-                series.Observe(value, _bounds);
+                series.Observe(double.CreateTruncating(value), _bounds);
                 break;
             default:
                 series.Set(value);
@@ -456,20 +441,33 @@ internal sealed class Series
         return true;
     }
 
-    public void Add(long value) => Interlocked.Add(ref _long, value);
-
-    public void Add(double value) => AddDouble(ref _double, value);
-
-    public void Set(long value)
+    // typeof(T) is a constant in each instantiation: the branch not taken is compiled away, nothing is boxed.
+    public void Add<T>(T value)
+        where T : struct, INumberBase<T>
     {
-        Volatile.Write(ref _double, 0);
-        Interlocked.Exchange(ref _long, value);
+        if (typeof(T) == typeof(long))
+        {
+            Interlocked.Add(ref _long, long.CreateTruncating(value));
+        }
+        else
+        {
+            AddDouble(ref _double, double.CreateTruncating(value));
+        }
     }
 
-    public void Set(double value)
+    public void Set<T>(T value)
+        where T : struct, INumberBase<T>
     {
-        Interlocked.Exchange(ref _long, 0);
-        Volatile.Write(ref _double, value);
+        if (typeof(T) == typeof(long))
+        {
+            Volatile.Write(ref _double, 0);
+            Interlocked.Exchange(ref _long, long.CreateTruncating(value));
+        }
+        else
+        {
+            Interlocked.Exchange(ref _long, 0);
+            Volatile.Write(ref _double, double.CreateTruncating(value));
+        }
     }
 
     /// <summary>Counts <paramref name="value"/> in its bucket (the first bound it does not exceed) and adds it to the sum.</summary>
