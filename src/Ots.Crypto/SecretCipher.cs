@@ -63,7 +63,7 @@ public static class SecretCipher
 
         // Each AES key seals one record by construction (it derives from a fresh random k), so nonce reuse under one
         // key cannot happen; a random nonce keeps that true even if a caller ever sealed twice under one key.
-        RandomNumberGenerator.Fill(record.Slice(NonceOffset, NonceLength));
+        RandomBytes.Fill(record.Slice(NonceOffset, NonceLength));
         SealCore(aesKey, id, plaintext, record);
     }
 

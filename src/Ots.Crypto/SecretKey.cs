@@ -23,7 +23,7 @@ public static class SecretKey
     /// <summary>Length of the base64url spelling of a raw key, without padding: ceil(32 * 8 / 6).</summary>
     public const int EncodedLength = 43;
 
-    /// <summary>Fills <paramref name="raw"/> with a new random key from the OS CSPRNG.</summary>
+    /// <summary>Fills <paramref name="raw"/> with a new random key from the OS CSPRNG (drawn in blocks: <see cref="RandomBytes"/>).</summary>
     /// <param name="raw">Exactly <see cref="RawLength"/> bytes.</param>
     /// <exception cref="ArgumentException"><paramref name="raw"/> has the wrong length.</exception>
     public static void Generate(Span<byte> raw)
@@ -33,7 +33,7 @@ public static class SecretKey
             ThrowHelper.ThrowWrongLength(nameof(raw), RawLength);
         }
 
-        RandomNumberGenerator.Fill(raw);
+        RandomBytes.Fill(raw);
     }
 
     /// <summary>Writes the base64url spelling of <paramref name="raw"/> (no padding) as ASCII.</summary>
