@@ -4,7 +4,7 @@
 # started with the docker-compose flags (scripts/garnet.sh) and emptied before each scenario, plus the store's own ceiling (redis-benchmark with
 # the commands one request costs) and the HTTP floor (GET /healthz).
 #
-#   loadtests/run.sh            full run, ~4 minutes after the publishes: per scenario and server 2 s warm-up + 2 x 4 s
+#   loadtests/run.sh            full run, ~4 minutes after the publishes: per scenario and server 2 s warm-up + 4 x 3 s
 #                               measured; writes loadtests/results/latest.{md,json,png}
 #   loadtests/run.sh --quick    smoke run, ~1 minute: 1 s warm-up + 2 s per scenario and server, no AOT twin;
 #                               writes loadtests/results/quick.{md,json,png} (gitignored)
@@ -48,7 +48,7 @@ connections=${OTS_LOADTEST_CONNECTIONS:-32}
 if (( quick )); then
   warmup_s=1 measure_s=2 reps=1 first_warmup_s=2 store_s=1 name=quick twin_aot=${OTS_LOADTEST_TWIN_AOT:-0}
 else
-  warmup_s=2 measure_s=4 reps=2 first_warmup_s=5 store_s=2 name=latest twin_aot=${OTS_LOADTEST_TWIN_AOT:-1}
+  warmup_s=2 measure_s=3 reps=4 first_warmup_s=5 store_s=2 name=latest twin_aot=${OTS_LOADTEST_TWIN_AOT:-1}
 fi
 
 results="$here/results"
@@ -347,8 +347,11 @@ done
 log "store ceiling (redis-benchmark -c $connections)"
 measure_store
 
-# Per scenario, the servers in turn; with two repetitions the second runs them in reverse order (A B C, C B A), so a
-# drift in the machine's background load weighs on every server alike.
+# Per scenario, the servers in turn, every other repetition in reverse order (A B C, C B A, A B C, C B A), so a drift
+# in the machine's background load weighs on every server alike. Four short repetitions rather than two long ones:
+# on 2 shared cores the same server's throughput moves by 20-40 % between consecutive seconds (how many requests
+# each store round trip batches feeds back into the CPU each request costs), and interleaving more often averages
+# that out instead of letting one server's unlucky stretch decide a ratio.
 scenarios=(floor generate reveal-only reveal mixed)
 reversed=()
 for (( i = ${#servers[@]} - 1; i >= 0; i-- )); do reversed+=("${servers[i]}"); done

@@ -29,11 +29,11 @@ internal static class MarkdownReport
         text.Append(s_invariant, $"load average {meta["load_before"]} before, {meta["load_after"]} after (other work on the machine shows here). ");
         var reps = (int?)meta["reps"] ?? 1;
         text.Append(s_invariant, $"wrk -t{meta["wrk_threads"]} -c{meta["connections"]}, per scenario and server {meta["warmup_s"]} s warm-up then {reps} x {meta["measure_s"]} s measured, ");
-        text.Append(reps > 1 ? "the servers in turn and the second time in reverse order" : "the servers in turn");
+        text.Append(reps > 1 ? "the servers in turn, every other repetition in reverse order (ABC, CBA, ...)" : "the servers in turn");
         text.Append(", all on 127.0.0.1 against one Garnet, emptied (FLUSHALL) before each scenario but reveal-only, which reveals the keys of the generate runs. ");
         if (reps > 1)
         {
-            text.Append("req/s is over both repetitions (each in brackets), latencies are their mean, max and RSS the worst.");
+            text.Append("req/s is over all repetitions (each in brackets), latencies are their mean, max and RSS the worst.");
         }
 
         text.Append(" CPU µs/req: CPU time (user + system) the server process, and Garnet, used per request answered.");
