@@ -22,7 +22,17 @@ public sealed class TimeoutTests(ShortTimeoutsEdgeFixture fixture) : IClassFixtu
         var stopwatch = Stopwatch.StartNew();
         foreach (var piece in new[] { "POST /gen", "erate HTT", "P/1.1\r\nHo" })
         {
-            await connection.SendAsync(piece);
+            try
+            {
+                await connection.SendAsync(piece);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // This client's 100 ms pauses can stretch past the 0.5 s header timeout when the test host is starved
+                // (seen under CI load): then the server has already answered 408 and closed, which is what is tested.
+                break;
+            }
+
             await Task.Delay(100);
         }
 
