@@ -75,7 +75,9 @@ public sealed class StoreDownTests
     public async Task A_store_restart_fails_requests_quickly_then_recovers()
     {
         using var directory = new TempDirectory("ots-garnet-down-");
-        var garnet = EmbeddedGarnet.Start(new EmbeddedGarnetOptions { DataDirectory = directory.Path });
+        // One password for both starts: the multiplexer reconnects with the one it was given.
+        const string Password = "same-store-after-the-restart";
+        var garnet = EmbeddedGarnet.Start(new EmbeddedGarnetOptions { DataDirectory = directory.Path, Password = Password });
         var port = garnet.EndPoint.Port;
         await using var connection = await StoreConnection.ConnectAsync(garnet.ConnectionString, s_timeout);
         var secrets = new SecretStore(connection, maxPhraseAttempts: 5);
@@ -86,7 +88,7 @@ public sealed class StoreDownTests
         await AssertFailsQuickly(() => secrets.RevealAsync(secret.Id, secret.Tag));
         Assert.False(await secrets.PingAsync());
 
-        using var restarted = EmbeddedGarnet.Start(new EmbeddedGarnetOptions { DataDirectory = directory.Path, Port = port });
+        using var restarted = EmbeddedGarnet.Start(new EmbeddedGarnetOptions { DataDirectory = directory.Path, Port = port, Password = Password });
         var deadline = Stopwatch.StartNew();
         while (!await secrets.PingAsync())
         {

@@ -1,9 +1,12 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Garnet;
 using Garnet.common;
 using Garnet.server;
+using Garnet.server.Auth.Settings;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tsavorite.core;
@@ -39,19 +42,29 @@ public sealed partial class EmbeddedGarnet : IDisposable
 
     private readonly GarnetServer _server;
     private readonly ILogger _logger;
+    private readonly string _password;
 
-    private EmbeddedGarnet(GarnetServer server, IPEndPoint endPoint, ILogger logger)
+    private EmbeddedGarnet(GarnetServer server, IPEndPoint endPoint, string password, ILogger logger)
     {
         _server = server;
         EndPoint = endPoint;
+        _password = password;
         _logger = logger;
     }
 
     /// <summary>The loopback endpoint the store listens on.</summary>
     public IPEndPoint EndPoint { get; }
 
-    /// <summary>A StackExchange.Redis configuration string for <see cref="EndPoint"/>: <c>127.0.0.1:port</c>.</summary>
-    public string ConnectionString => EndPoint.ToString();
+    /// <summary>
+    /// A StackExchange.Redis configuration string for <see cref="EndPoint"/>: <c>127.0.0.1:port,password=…</c>.
+    /// Holds the store's password: hand it to a multiplexer, never to a log.
+    /// </summary>
+    /// <remarks>
+    /// The store asks every connection for a password, by default made up at each start (256 random bits) and never
+    /// leaving this process: another local user or process that finds the loopback port can neither read records
+    /// and guards (ids, sizes, lifetimes) nor delete or burn secrets.
+    /// </remarks>
+    public string ConnectionString => EndPoint + ",password=" + _password;
 
     /// <summary>
     /// Creates the data directory if needed, recovers what it holds (checkpoint, then append-only file) and starts
@@ -68,6 +81,10 @@ public sealed partial class EmbeddedGarnet : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MemorySize, MinMemorySize);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SegmentSize, AofPageSize);
         ArgumentOutOfRangeException.ThrowIfNegative(options.Port);
+        if (options.Password is { } given && (string.IsNullOrWhiteSpace(given) || given.AsSpan().IndexOfAny(',', '=') >= 0))
+        {
+            throw new ArgumentException("The password must not be blank, nor contain ',' or '=' (StackExchange.Redis's configuration syntax).", nameof(options));
+        }
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         Directory.CreateDirectory(dataDirectory);
 
@@ -76,11 +93,16 @@ public sealed partial class EmbeddedGarnet : IDisposable
             // Garnet accepts port 0 and lets the OS choose, but 2.2.8 exposes only the configured endpoint, not the
             // bound one. So choose the port here: bind 127.0.0.1:0, read the port, release it, hand it to Garnet.
             var endPoint = new IPEndPoint(IPAddress.Loopback, options.Port != 0 ? options.Port : ReserveLoopbackPort());
-            var server = new GarnetServer(CreateServerOptions(options, dataDirectory, endPoint), loggerFactory, servers: null, cleanupDir: false);
+
+            // Base64url: no character that StackExchange.Redis's configuration syntax gives a meaning (',' '=').
+            var password = options.Password ?? Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+            var serverOptions = CreateServerOptions(options, dataDirectory, endPoint);
+            serverOptions.AuthSettings = new PasswordAuthenticationSettings(password);
+            var server = new GarnetServer(serverOptions, loggerFactory, servers: null, cleanupDir: false);
             try
             {
                 server.Start();
-                return new EmbeddedGarnet(server, endPoint, (ILogger?)loggerFactory?.CreateLogger<EmbeddedGarnet>() ?? NullLogger.Instance);
+                return new EmbeddedGarnet(server, endPoint, password, (ILogger?)loggerFactory?.CreateLogger<EmbeddedGarnet>() ?? NullLogger.Instance);
             }
             catch (GarnetException e) when (options.Port == 0 && attempt < MaxBindAttempts && IsAddressInUse(e))
             {

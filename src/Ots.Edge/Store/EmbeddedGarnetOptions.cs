@@ -13,6 +13,13 @@ public sealed class EmbeddedGarnetOptions
     public int Port { get; init; }
 
     /// <summary>
+    /// The password the store asks every connection for (see <see cref="EmbeddedGarnet.ConnectionString"/>). Null,
+    /// the default, makes up a new one at each start that never leaves this process; give one only when a client
+    /// must reconnect across a restart of the store. Not blank, no ',' or '='.
+    /// </summary>
+    public string? Password { get; init; }
+
+    /// <summary>
     /// Memory for the in-memory part of the store's log, in bytes (default 64 MiB, at least 4 MiB). Not a capacity
     /// limit: older records spill to disk under <see cref="DataDirectory"/>. Pages are allocated as the log grows.
     /// </summary>
