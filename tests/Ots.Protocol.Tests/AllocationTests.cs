@@ -129,15 +129,15 @@ public class AllocationTests
 
     private static Dictionary<string, Func<bool>> ProtocolOperations()
     {
-        var generate = Post("/generate", Req.GenerateBody);
-        var reveal = Post("/secrets/" + Req.Key, Req.RevealBody);
-        var health = Bytes("GET /healthz HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n");
-        var http10 = Bytes("POST /generate?x=1 HTTP/1.0\r\nConnection: Keep-Alive, foo\r\nContent-Length: 2\r\n\r\n{}");
-        var expect = Bytes("POST /generate HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}");
-        var chunked = Chunked("/generate", Req.GenerateBody);
-        var pipelined = Pipelined(generate, reveal, health);
-        var obsFold = Bytes("GET /healthz HTTP/1.1\r\nHost: h\r\nX-Folded: a\r\n b\r\n\r\n");
-        var tooLong = Bytes("GET /" + new string('a', HttpLimits.MaxRequestLineBytes) + " HTTP/1.1\r\n");
+        var generate = Requests.Generate;
+        var reveal = Requests.Reveal(Requests.SampleKey);
+        var health = Requests.Health;
+        var http10 = Requests.Bytes("POST /generate?x=1 HTTP/1.0\r\nConnection: Keep-Alive, foo\r\nContent-Length: 2\r\n\r\n{}");
+        var expect = Requests.Bytes("POST /generate HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}");
+        var chunked = Requests.ChunkedGenerate;
+        var pipelined = Requests.Pipelined16(Requests.SampleKey);
+        var obsFold = Requests.Bytes("GET /healthz HTTP/1.1\r\nHost: h\r\nX-Folded: a\r\n b\r\n\r\n");
+        var tooLong = Requests.Bytes("GET /" + new string('a', HttpLimits.MaxRequestLineBytes) + " HTTP/1.1\r\n");
         var tlsHello = new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03 };
         var chunkedBody = chunked[(int)HeadLength(chunked)..];
 
@@ -145,9 +145,9 @@ public class AllocationTests
         var scratch = new byte[HttpLimits.DefaultMaxBodyBytes];
         var output = new ArrayBufferWriter<byte>(64 * 1024);
         var json = new byte[RevealSecret.MaxRevealedBodyLength(1024)];
-        var key = Bytes(Req.Key);
-        var plainSecret = Bytes(Req.Secret);
-        var escapedSecret = Bytes("line 1\nline 2\t\"quoted\" C:\\path \u0001 pässwörd 🔑");
+        var key = Requests.Bytes(Requests.SampleKey);
+        var plainSecret = Requests.Bytes(Requests.Secret);
+        var escapedSecret = Requests.Bytes("line 1\nline 2\t\"quoted\" C:\\path \u0001 pässwörd 🔑");
         var server = new Server();
 
         return new()
@@ -166,17 +166,17 @@ public class AllocationTests
             ["parse rejection: request line too long"] = () => Parse(Whole(tooLong)) == ParseStatus.Invalid,
             ["parse rejection: TLS hello"] = () => Parse(Whole(tlsHello)) == ParseStatus.Invalid,
 
-            ["decode chunked body"] = () => DecodeChunked(Whole(chunkedBody), body) == Req.GenerateBody.Length,
-            ["decode chunked body one byte per segment"] = () => DecodeChunked(Segmented(chunkedBody, 1), body) == Req.GenerateBody.Length,
+            ["decode chunked body"] = () => DecodeChunked(Whole(chunkedBody), body) == Requests.GenerateBody.Length,
+            ["decode chunked body one byte per segment"] = () => DecodeChunked(Segmented(chunkedBody, 1), body) == Requests.GenerateBody.Length,
 
-            ["read create body without ttl"] = () => ReadCreate(Whole(Req.GenerateBody), scratch) == CreateSecretError.None,
+            ["read create body without ttl"] = () => ReadCreate(Whole(Requests.GenerateBody), scratch) == CreateSecretError.None,
             ["read create body with ttl"] = () => ReadCreate(Whole(Req.GenerateWithTtlBody), scratch) == CreateSecretError.None,
             ["read create body with ttl in 16-byte segments"] = () => ReadCreate(Segmented(Req.GenerateWithTtlBody, 16), scratch) == CreateSecretError.None,
             ["read create body with ttl one byte per segment"] = () => ReadCreate(Segmented(Req.GenerateWithTtlBody, 1), scratch) == CreateSecretError.None,
             ["read create body, phrase first, escapes"] = () => ReadCreate(Whole(Req.GenerateEscapedBody), scratch) == CreateSecretError.None,
             ["read create body with a negative ttl (400)"] = () => ReadCreate(Whole(Req.NegativeTtlBody), scratch) == CreateSecretError.TtlMemberInvalid,
             ["read create body with a non-string secret (400)"] = () => ReadCreate(Whole(Req.NumberSecretBody), scratch) == CreateSecretError.ParametersRequired,
-            ["read reveal body"] = () => RevealSecret.TryRead(Whole(Req.RevealBody), scratch, out var length) && length == Req.Phrase.Length,
+            ["read reveal body"] = () => RevealSecret.TryRead(Whole(Requests.RevealBody), scratch, out var length) && length == Requests.Phrase.Length,
             ["read reveal body with escapes in 8-byte segments"] = () => RevealSecret.TryRead(Segmented(Req.RevealEscapedBody, 8), scratch, out _),
             ["read create body, phrase first, escapes, one byte per segment"] = () => ReadCreate(Segmented(Req.GenerateEscapedBody, 1), scratch) == CreateSecretError.None,
 
@@ -212,9 +212,9 @@ public class AllocationTests
         var encoded = new byte[SecretKey.EncodedLength];
         var derived = new byte[KeyDerivation.OutputLength];
         var pepper = new byte[32];
-        var shortPhrase = Bytes(Req.Phrase);
+        var shortPhrase = Requests.Bytes(Requests.Phrase);
         var longPhrase = new byte[4096];
-        var malformedKey = Bytes(Req.Key[..^1] + "!");
+        var malformedKey = Requests.Bytes(Requests.SampleKey[..^1] + "!");
         SecretKey.Generate(raw);
         SecretKey.Encode(raw, encoded);
 
@@ -316,43 +316,6 @@ public class AllocationTests
 
     /// <summary><paramref name="bytes"/> cut into segments of <paramref name="length"/> bytes, built once per call but before measuring.</summary>
     private static ReadOnlySequence<byte> Segmented(byte[] bytes, int length) => SegmentCache.Get(bytes, length);
-
-    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static byte[] Post(string path, byte[] body) =>
-    [
-        .. Bytes($"POST {path} HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n" +
-            $"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {body.Length}\r\n\r\n"),
-        .. body,
-    ];
-
-    private static byte[] Chunked(string path, byte[] body)
-    {
-        var third = body.Length / 3;
-        return
-        [
-            .. Bytes($"POST {path} HTTP/1.1\r\nHost: localhost:8080\r\nTransfer-Encoding: chunked\r\n\r\n"),
-            .. Bytes($"{third:x}\r\n"), .. body[..third], .. Bytes("\r\n"),
-            .. Bytes($"{third:x};ext=1\r\n"), .. body[third..(2 * third)], .. Bytes("\r\n"),
-            .. Bytes($"{body.Length - (2 * third):x}\r\n"), .. body[(2 * third)..], .. Bytes("\r\n"),
-            .. Bytes("0\r\nX-Trailer: t\r\n\r\n"),
-        ];
-    }
-
-    private static byte[] Pipelined(byte[] generate, byte[] reveal, byte[] health)
-    {
-        var notFound = Bytes("GET /favicon.ico HTTP/1.1\r\nHost: localhost:8080\r\n\r\n");
-        var all = new List<byte>();
-        for (var i = 0; i < 4; i++)
-        {
-            all.AddRange(generate);
-            all.AddRange(reveal);
-            all.AddRange(health);
-            all.AddRange(notFound);
-        }
-
-        return [.. all];
-    }
 }
 
 /// <summary>Runs <see cref="AllocationTests"/> on its own, after the parallel collections.</summary>
@@ -361,15 +324,9 @@ public sealed class RunsAlone
 {
 }
 
-/// <summary>The bodies the allocation tests read.</summary>
+/// <summary>The bodies only the allocation tests read (the common requests: tests/Shared/Requests.cs).</summary>
 file static class Req
 {
-    public const string Key = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA";
-    public const string Secret = "the launch code is 0000";
-    public const string Phrase = "correct horse battery staple";
-
-    public static readonly byte[] GenerateBody = Encoding.UTF8.GetBytes("""{"secret":"the launch code is 0000","phrase":"correct horse battery staple"}""");
-
     public static readonly byte[] GenerateWithTtlBody =
         Encoding.UTF8.GetBytes("""{"secret":"the launch code is 0000","phrase":"correct horse battery staple","ttl":{"days":0.5,"hours":1,"minutes":30,"seconds":1e1},"x":[1,{"y":null}]}""");
 
@@ -379,8 +336,6 @@ file static class Req
     public static readonly byte[] NegativeTtlBody = Encoding.UTF8.GetBytes("""{"secret":"s","phrase":"p","ttl":{"hours":-1}}""");
 
     public static readonly byte[] NumberSecretBody = Encoding.UTF8.GetBytes("""{"secret":1,"phrase":"p"}""");
-
-    public static readonly byte[] RevealBody = Encoding.UTF8.GetBytes("""{"phrase":"correct horse battery staple"}""");
 
     public static readonly byte[] RevealEscapedBody = Encoding.UTF8.GetBytes("""{"other":"x","phr\u0061se":"correct \"horse\"\n\u00e9 battery"}""");
 }
@@ -396,34 +351,11 @@ file static class SegmentCache
         {
             if (!s_cache.TryGetValue((bytes, length), out var sequence))
             {
-                var first = new Segment(bytes.AsMemory(0, Math.Min(length, bytes.Length)), 0);
-                var last = first;
-                for (var offset = length; offset < bytes.Length; offset += length)
-                {
-                    last = last.Append(bytes.AsMemory(offset, Math.Min(length, bytes.Length - offset)));
-                }
-
-                sequence = new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+                sequence = Requests.Segmented(bytes, length);
                 s_cache[(bytes, length)] = sequence;
             }
 
             return sequence;
-        }
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
         }
     }
 }
@@ -434,8 +366,8 @@ file static class SegmentCache
 /// </summary>
 file sealed class Server
 {
-    private static readonly byte[] s_key = Encoding.ASCII.GetBytes("q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA");
-    private static readonly byte[] s_secret = Encoding.UTF8.GetBytes("the launch code is 0000");
+    private static readonly byte[] s_key = Requests.Bytes(Requests.SampleKey);
+    private static readonly byte[] s_secret = Requests.Bytes(Requests.Secret);
 
     private readonly byte[] _scratch = new byte[HttpLimits.DefaultMaxBodyBytes];
     private readonly byte[] _chunkedBody = new byte[HttpLimits.DefaultMaxBodyBytes];
