@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Ots.Store.Tests.Infrastructure;
+namespace Ots.Testing;
 
 /// <summary>Free loopback ports, chosen by the OS.</summary>
 internal static class LoopbackPort
