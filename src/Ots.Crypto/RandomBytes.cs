@@ -29,7 +29,7 @@ internal static class RandomBytes
     [ThreadStatic]
     private static byte[]? t_block;
 
-    // Offset of the first byte not yet handed out; BlockLength (all used) for a new thread's empty block.
+    // Offset in t_block of the first byte not yet handed out (meaningless while t_block is null).
     [ThreadStatic]
     private static int t_next;
 
