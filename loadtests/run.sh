@@ -31,6 +31,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$root"
+# Garnet here listens on 127.0.0.1 only, and redis-cli and redis-benchmark talk to it without AUTH: no password
+# (scripts/garnet.sh adds --auth when GARNET_PASSWORD is set).
+unset GARNET_PASSWORD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 quick=0

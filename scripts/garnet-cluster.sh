@@ -149,8 +149,9 @@ case "${1:-}" in
       (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null && die "port $port is taken"
       dir=$(node_dir "$datadir" "$port")
       mkdir -p "$dir/data"
-      # The production flags (scripts/garnet.sh reads them from docker-compose.yml) plus cluster mode.
-      echo "$("$here/scripts/garnet.sh" args "$port" "$dir/data") --cluster" >"$dir/args"
+      # The production flags (scripts/garnet.sh reads them from docker-compose.yml) plus cluster mode; no password,
+      # like docker-compose.cluster.yml (redis-cli --cluster and the nodes' gossip would need it too).
+      echo "$(GARNET_PASSWORD= "$here/scripts/garnet.sh" args "$port" "$dir/data") --cluster" >"$dir/args"
       ports+=("$port")
     done
 

@@ -1,15 +1,31 @@
 #!/usr/bin/env bash
 # A standalone Garnet from the tool manifest, with exactly the flags of docker-compose.yml's garnet service
-# (the bind address, port and data directory are substituted).
+# (the bind address, port and data directory are substituted; the password is $GARNET_PASSWORD, and without it
+# the loopback-only Garnet runs without --auth).
 #   scripts/garnet.sh start PORT DATADIR   start in the background, wait until it answers PING, print its PID
 #   scripts/garnet.sh stop DATADIR         stop what `start` started there (by the PID it recorded)
 #   scripts/garnet.sh args PORT DATADIR    print the flags only
+#   scripts/garnet.sh ping PORT            exit 0 when the Garnet on PORT answers PING (after AUTH with the password)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 garnet_args() {
   local port=$1 dir=$2 line
   line=$(grep -E '^\s*command: \["--bind"' "$here/docker-compose.yml")
+  # The compose file's password is ${GARNET_PASSWORD:?message}, interpolated by compose: do the same, or drop --auth.
+  if [[ -n ${GARNET_PASSWORD:-} ]]; then
+    if [[ ! $GARNET_PASSWORD =~ ^[A-Za-z0-9_-]+$ ]]; then
+      echo "GARNET_PASSWORD: letters, digits, '-' and '_' only (it also goes into a StackExchange.Redis configuration)" >&2
+      return 1
+    fi
+    line=$(echo "$line" | sed -E 's/"\$\{GARNET_PASSWORD[^}]*\}"/"'"$GARNET_PASSWORD"'"/')
+  else
+    line=$(echo "$line" | sed -E 's/, "--auth", "Password", "--password", "\$\{GARNET_PASSWORD[^}]*\}"//')
+  fi
+  if [[ $line == *'${'* ]]; then
+    echo "docker-compose.yml's garnet command has a variable this script does not know: $line" >&2
+    return 1
+  fi
   # A one-line flow sequence of plain tokens: strip the brackets, quotes and commas.
   echo "$line" | sed -E 's/.*command: \[(.*)\].*/\1/; s/[",]//g' \
     | sed -E "s#(^| )0\.0\.0\.0( |$)#\1127.0.0.1\2#; s#--port 6379#--port $port#; s#--checkpointdir /data#--checkpointdir $dir#"
@@ -20,6 +36,11 @@ ping_garnet() {
   local port=$1
   (
     exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+    if [[ -n ${GARNET_PASSWORD:-} ]]; then
+      printf '*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n' "${#GARNET_PASSWORD}" "$GARNET_PASSWORD" >&3
+      read -r -t 2 reply <&3 || exit 1
+      [[ $reply == +OK* ]] || exit 1
+    fi
     printf 'PING\r\n' >&3
     read -r -t 2 reply <&3 || exit 1
     [[ $reply == +PONG* ]]
@@ -29,14 +50,17 @@ ping_garnet() {
 case "${1:-}" in
   args)
     garnet_args "$2" "$3" ;;
+  ping)
+    ping_garnet "$2" ;;
   start)
     port=$2 dir=$3
     mkdir -p "$dir"
     cd "$here"
     dotnet tool restore >/dev/null
     # The tool is a launcher that starts a second dotnet process: give it its own process group to stop both.
-    # shellcheck disable=SC2046
-    setsid dotnet garnet-server $(garnet_args "$port" "$dir") >"$dir/garnet.log" 2>&1 < /dev/null &
+    args=$(garnet_args "$port" "$dir")
+    # shellcheck disable=SC2086
+    setsid dotnet garnet-server $args >"$dir/garnet.log" 2>&1 < /dev/null &
     echo $! >"$dir/garnet.pid"
     for _ in $(seq 1 150); do
       if ping_garnet "$port"; then cat "$dir/garnet.pid"; exit 0; fi
@@ -52,5 +76,5 @@ case "${1:-}" in
       rm -f "$dir/garnet.pid"
     fi ;;
   *)
-    sed -n '2,7p' "$0"; exit 2 ;;
+    sed -n '2,8p' "$0"; exit 2 ;;
 esac

@@ -2,14 +2,15 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Ots.Edge.Tests.Infrastructure;
 
 namespace Ots.Reliability.Tests.Infrastructure;
 
 /// <summary>
 /// A standalone Garnet started with <c>scripts/garnet.sh</c> (the tool manifest's garnet-server with the flags of
-/// docker-compose.yml: AOF, <c>--aof-commit-wait</c>, <c>--recover</c>), on a free port below the kernel's ephemeral
-/// range (FACTS.md: a fixed port in that range can be taken by an outgoing connection between a stop and a restart).
+/// docker-compose.yml: AOF, <c>--aof-commit-wait</c>, <c>--recover</c>, and <c>--auth Password</c> with a password of
+/// its own, the same across restarts), on a free port below the kernel's ephemeral range (FACTS.md: a fixed port in that range can be taken by an outgoing connection between a stop and a restart).
 /// The launcher runs in its own process group, which <see cref="KillAsync"/> and <see cref="PauseAsync"/> signal as a whole.
 /// </summary>
 public sealed class GarnetProcess : IAsyncDisposable
@@ -20,12 +21,13 @@ public sealed class GarnetProcess : IAsyncDisposable
     private readonly bool _commitWait;
     private readonly string _extraFlags;
 
-    private GarnetProcess(TempDirectory directory, int port, int processGroup, bool commitWait, string extraFlags)
+    private GarnetProcess(TempDirectory directory, int port, string password, int processGroup, bool commitWait, string extraFlags)
     {
         _directory = directory;
         _commitWait = commitWait;
         _extraFlags = extraFlags;
         Port = port;
+        Password = password;
         ProcessGroup = processGroup;
     }
 
@@ -38,8 +40,11 @@ public sealed class GarnetProcess : IAsyncDisposable
     /// <summary>The process group (and PID) of the launcher of the running instance; 0 when none runs.</summary>
     public int ProcessGroup { get; private set; }
 
-    /// <summary>The <c>--store</c> value of an edge on this Garnet.</summary>
-    public string ConnectionString => "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture);
+    /// <summary>What <c>GARNET_PASSWORD</c> was for scripts/garnet.sh: every connection must <c>AUTH</c> with it.</summary>
+    public string Password { get; }
+
+    /// <summary>The <c>--store</c> value of an edge on this Garnet (with the password, as docker-compose.yml's <c>OTS_STORE</c>).</summary>
+    public string ConnectionString => "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture) + ",password=" + Password;
 
     /// <summary>Starts a Garnet on a fresh data directory and a free port below 32768; returns once it answers PING.</summary>
     /// <param name="commitWait">
@@ -50,15 +55,16 @@ public sealed class GarnetProcess : IAsyncDisposable
     public static async Task<GarnetProcess> StartAsync(bool commitWait = true, string extraFlags = "")
     {
         var directory = new TempDirectory("ots-reliability-garnet-");
+        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         try
         {
             for (var attempt = 1; ; attempt++)
             {
                 var port = FreeLowPort();
-                var (pid, output) = await LaunchAsync(port, directory.Path, commitWait, extraFlags);
+                var (pid, output) = await LaunchAsync(port, directory.Path, password, commitWait, extraFlags);
                 if (pid > 0)
                 {
-                    return new GarnetProcess(directory, port, pid, commitWait, extraFlags);
+                    return new GarnetProcess(directory, port, password, pid, commitWait, extraFlags);
                 }
 
                 if (attempt == 3)
@@ -78,7 +84,7 @@ public sealed class GarnetProcess : IAsyncDisposable
     public async Task RestartAsync()
     {
         Assert.Equal(0, ProcessGroup);
-        var (pid, output) = await LaunchAsync(Port, DataDirectory, _commitWait, _extraFlags);
+        var (pid, output) = await LaunchAsync(Port, DataDirectory, Password, _commitWait, _extraFlags);
         Assert.True(pid > 0, "Garnet did not restart: " + output);
         ProcessGroup = pid;
     }
@@ -164,12 +170,13 @@ public sealed class GarnetProcess : IAsyncDisposable
         ProcessGroup = 0;
     }
 
-    private static Task<(int Pid, string Output)> LaunchAsync(int port, string directory, bool commitWait, string extraFlags)
+    private static Task<(int Pid, string Output)> LaunchAsync(int port, string directory, string password, bool commitWait, string extraFlags)
     {
         var portText = port.ToString(CultureInfo.InvariantCulture);
+        KeyValuePair<string, string>[] environment = [new("GARNET_PASSWORD", password)];
         if (commitWait && extraFlags.Length == 0)
         {
-            return RunScriptAsync("start", portText, directory);
+            return ParsePidAsync(Shell.RunAsync(Repository.GarnetScript, environment, "start", portText, directory));
         }
 
         // What `garnet.sh start` does, with the compose flags less --aof-commit-wait (when asked) plus the extra flags.
@@ -183,14 +190,14 @@ public sealed class GarnetProcess : IAsyncDisposable
             setsid dotnet garnet-server $flags >"$3/garnet.log" 2>&1 </dev/null &
             echo $! >"$3/garnet.pid"
             for _ in $(seq 1 150); do
-              if (exec 3<>"/dev/tcp/127.0.0.1/$2" && printf 'PING\r\n' >&3 && read -r -t 2 reply <&3 && [[ $reply == +PONG* ]]) 2>/dev/null; then
+              if scripts/garnet.sh ping "$2"; then
                 cat "$3/garnet.pid"; exit 0
               fi
               sleep 0.2
             done
             cat "$3/garnet.log"; exit 1
             """;
-        return ParsePidAsync(Shell.RunAsync("bash", "-c", Launch, "launch", Repository.Root, portText, directory, commitWait ? "1" : "0", extraFlags));
+        return ParsePidAsync(Shell.RunAsync("bash", environment, "-c", Launch, "launch", Repository.Root, portText, directory, commitWait ? "1" : "0", extraFlags));
     }
 
     private static Task<(int Pid, string Output)> RunScriptAsync(params string[] arguments) =>

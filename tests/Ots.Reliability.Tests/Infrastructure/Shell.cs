@@ -8,7 +8,12 @@ internal static class Shell
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(90);
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(string fileName, params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunAsync(string fileName, params string[] arguments) =>
+        RunAsync(fileName, environment: [], arguments);
+
+    /// <summary>As <see cref="RunAsync(string, string[])"/>, with more environment variables for the command.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(
+        string fileName, IReadOnlyCollection<KeyValuePair<string, string>> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -19,6 +24,11 @@ internal static class Shell
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         var output = new StringBuilder();

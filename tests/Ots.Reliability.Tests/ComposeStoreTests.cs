@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Ots.Reliability.Tests.Infrastructure;
+
+namespace Ots.Reliability.Tests;
+
+/// <summary>
+/// docker-compose.yml's store is password-protected, and what the file says about it works: Garnet started with its
+/// flags (scripts/garnet.sh, which every test here uses) answers nothing without <c>AUTH</c>, the container health
+/// check passes with the password only, and the edge's <c>OTS_STORE</c> line connects. The lines are read from the
+/// file, with compose's interpolation done the way compose does it, so an edit there that breaks them fails here.
+/// </summary>
+[Collection(SharedGarnet.Name)]
+public sealed partial class ComposeStoreTests(GarnetFixture fixture)
+{
+    [Fact]
+    public async Task The_store_answers_no_command_without_the_password()
+    {
+        Assert.StartsWith("-NOAUTH", await RawCommandAsync("PING\r\n"));
+        Assert.StartsWith("-NOAUTH", await RawCommandAsync("*2\r\n$4\r\nKEYS\r\n$1\r\n*\r\n"));
+        Assert.DoesNotContain("+OK", await RawCommandAsync(Auth("not-the-password")));
+        Assert.StartsWith("+OK", await RawCommandAsync(Auth(fixture.Garnet.Password)));
+    }
+
+    [Fact]
+    public async Task The_compose_health_check_passes_with_the_password_and_fails_without()
+    {
+        // ["CMD", "bash", "-c", SCRIPT]: run SCRIPT as the container would, against this Garnet's port.
+        var test = JsonSerializer.Deserialize<string[]>(ComposeValue("test"))!;
+        Assert.Equal(["CMD", "bash", "-c"], test[..3]);
+        var script = Interpolate(test[3]).Replace("/6379", "/" + fixture.Garnet.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+        Assert.Equal(0, (await Shell.RunAsync("bash", [new("GARNET_PASSWORD", fixture.Garnet.Password)], "-c", script)).ExitCode);
+        Assert.NotEqual(0, (await Shell.RunAsync("bash", [new("GARNET_PASSWORD", "not-the-password")], "-c", script)).ExitCode);
+        Assert.NotEqual(0, (await Shell.RunAsync("bash", [new("GARNET_PASSWORD", "")], "-c", script)).ExitCode);
+    }
+
+    [Fact]
+    public async Task The_compose_store_setting_of_the_edge_connects_with_the_password()
+    {
+        // garnet:6379,password=${GARNET_PASSWORD:?…} as compose hands it to the edge, with this Garnet's address.
+        var store = Interpolate(ComposeValue("OTS_STORE"), fixture.Garnet.Password)
+            .Replace("garnet:6379", "127.0.0.1:" + fixture.Garnet.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Equal(fixture.Garnet.ConnectionString, store);
+
+        await using var edge = await EdgeProcess.StartAsync(store);
+        using var client = edge.CreateClient();
+        Assert.True(await Probe.CanGenerateAsync(client), "the edge could not store a secret: " + edge.Diagnostics);
+    }
+
+    /// <summary>The value of the one line <c>NAME: value</c> of docker-compose.yml's single-node stack.</summary>
+    private static string ComposeValue(string name)
+    {
+        var lines = File.ReadAllLines(Path.Combine(Repository.Root, "docker-compose.yml"))
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith(name + ":", StringComparison.Ordinal))
+            .ToArray();
+        Assert.Single(lines);
+        return lines[0][(name.Length + 1)..].Trim();
+    }
+
+    /// <summary>
+    /// Compose's interpolation: <c>$$</c> is a literal <c>$</c>; <c>${GARNET_PASSWORD:?message}</c> is its value
+    /// (<paramref name="password"/>; null: the line must not use it).
+    /// </summary>
+    private static string Interpolate(string value, string? password = null)
+    {
+        var interpolated = PasswordVariable().Replace(value, _ => password ?? throw new InvalidOperationException("unexpected ${GARNET_PASSWORD}"));
+        return interpolated.Replace("$$", "$", StringComparison.Ordinal);
+    }
+
+    private static string Auth(string password) =>
+        string.Create(CultureInfo.InvariantCulture, $"*2\r\n$4\r\nAUTH\r\n${password.Length}\r\n{password}\r\n");
+
+    /// <summary>Sends one command on a fresh connection and returns the first reply line.</summary>
+    private async Task<string> RawCommandAsync(string command)
+    {
+        using var client = new TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await client.ConnectAsync("127.0.0.1", fixture.Garnet.Port, timeout.Token);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(command), timeout.Token);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadLineAsync(timeout.Token) ?? "";
+    }
+
+    [GeneratedRegex(@"\$\{GARNET_PASSWORD(:\?[^}]*)?\}")]
+    private static partial Regex PasswordVariable();
+}
