@@ -77,7 +77,7 @@ app.MapPost("/generate", async (HttpRequest request, SecretStore store) =>
             rawKey.AsMemory(0, SecretKey.IdLength),
             derived.AsMemory(KeyDerivation.AesKeyLength, KeyDerivation.RecordTagLength),
             record,
-            ttl).WaitAsync(store.AnswerTimeout); // as the edge does: answer within the store timeout (the arrays are ours, not pooled)
+            ttl);
         if (!stored)
         {
             return Api.Error(StatusCodes.Status503ServiceUnavailable, Api.ServiceUnavailable);

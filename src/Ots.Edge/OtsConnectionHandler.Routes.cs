@@ -116,7 +116,6 @@ internal sealed partial class OtsConnectionHandler
     {
         var scratch = ArrayPool<byte>.Shared.Rent(Math.Max((int)body.Length, 1));
         byte[] record;
-        int recordLength;
         long ttl;
         try
         {
@@ -130,9 +129,9 @@ internal sealed partial class OtsConnectionHandler
             SecretKey.Generate(KeyMaterial.RawKey(material));
             KeyDerivation.Derive(KeyMaterial.RawKey(material), request.Phrase(scratch), _options.Pepper, KeyMaterial.Derived(material));
 
-            recordLength = SecretCipher.GetRecordLength(request.SecretLength);
-            record = ArrayPool<byte>.Shared.Rent(recordLength);
-            SecretCipher.Seal(KeyMaterial.AesKey(material), KeyMaterial.Id(material).Span, request.Secret(scratch), record.AsSpan(0, recordLength));
+            // Allocated, not pooled: the store takes it over (a create that timed out may still be sending it).
+            record = new byte[SecretCipher.GetRecordLength(request.SecretLength)];
+            SecretCipher.Seal(KeyMaterial.AesKey(material), KeyMaterial.Id(material).Span, request.Secret(scratch), record);
             ttl = request.TtlMilliseconds;
         }
         finally
@@ -142,17 +141,16 @@ internal sealed partial class OtsConnectionHandler
             ArrayPool<byte>.Shared.Return(scratch);
         }
 
-        return StoreCreatedAsync(record, recordLength, ttl, connection, material, output);
+        return StoreCreatedAsync(record, ttl, connection, material, output);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<HttpStatus> StoreCreatedAsync(byte[] record, int recordLength, long ttlMilliseconds, ConnectionDirective connection, byte[] material, PipeWriter output)
+    private async ValueTask<HttpStatus> StoreCreatedAsync(byte[] record, long ttlMilliseconds, ConnectionDirective connection, byte[] material, PipeWriter output)
     {
         var started = Stopwatch.GetTimestamp();
-        var creating = _store.CreateAsync(KeyMaterial.Id(material), KeyMaterial.Tag(material), record.AsMemory(0, recordLength), TimeSpan.FromMilliseconds(ttlMilliseconds));
         try
         {
-            var stored = await creating.WaitAsync(_store.AnswerTimeout);
+            var stored = await _store.CreateAsync(KeyMaterial.Id(material), KeyMaterial.Tag(material), record, TimeSpan.FromMilliseconds(ttlMilliseconds));
             _metrics.StoreCompleted(OtsMetrics.StoreOperation.Create, started);
             if (!stored)
             {
@@ -173,23 +171,7 @@ internal sealed partial class OtsConnectionHandler
         finally
         {
             CryptographicOperations.ZeroMemory(material);
-            if (creating.IsCompleted)
-            {
-                ArrayPool<byte>.Shared.Return(record);
-            }
-            else
-            {
-                // Answered 503 with the SETs still in flight: they read the record until they complete, and a pooled
-                // buffer handed out meanwhile could send another request's plaintext to the store.
-                _ = ReturnWhenDoneAsync(creating, record);
-            }
         }
-    }
-
-    private static async Task ReturnWhenDoneAsync(Task storeCall, byte[] buffer)
-    {
-        await storeCall.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        ArrayPool<byte>.Shared.Return(buffer);
     }
 
     private static void WriteCreated(PipeWriter output, byte[] material, ConnectionDirective connection)

@@ -7,8 +7,9 @@ namespace Ots.Store.Tests;
 
 /// <summary>
 /// A reveal that gives up while the store holds its claim (the edge answers 503) must not cost the secret: when the
-/// claim runs after all, the record goes back. The store holds writes with redis-server's <c>CLIENT PAUSE … WRITE</c>,
-/// which is what Garnet does to keys it is migrating to another cluster node.
+/// claim runs after all, the record goes back. A create the store holds gives up in time too, and its record still
+/// lands intact. The store holds writes with redis-server's <c>CLIENT PAUSE … WRITE</c>, which is what Garnet does to
+/// keys it is migrating to another cluster node.
 /// </summary>
 public sealed class LateClaimTests
 {
@@ -98,6 +99,46 @@ public sealed class LateClaimTests
         using var last = await reader.RevealAsync(secret.Id, secret.Tag);
         Assert.Equal(RevealOutcome.NotFound, last.Outcome);
         Assert.False(await admin.GetDatabase().KeyExistsAsync(StoreKeys.Guard(secret.Id)));
+    }
+
+    [Theory, OnRedis]
+    public async Task A_create_the_store_holds_gives_up_within_the_answer_timeout_and_lands_later_intact(string store)
+    {
+        Assert.Equal(OnRedisAttribute.Name, store);
+        using var redis = await RedisServer.StartAsync();
+        await using var connection = await StoreConnection.ConnectAsync(redis.ConnectionString, s_answerTimeout);
+        await using var admin = await ConnectAdminAsync(redis);
+        var secrets = new SecretStore(connection, maxPhraseAttempts: 5);
+        await WaitUntilConnectedAsync(secrets);
+        var secret = Secret.New();
+        var handedOver = secret.Record.ToArray();
+
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", PauseMilliseconds, "WRITE");
+        var elapsed = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<TimeoutException>(() => secrets.CreateAsync(secret.Id, secret.Tag, handedOver, s_ttl));
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(2.5), "the create waited for the pause: " + elapsed.Elapsed);
+
+        // The caller answered 503; the SETs still run once the pause ends, with the record they were handed.
+        var database = admin.GetDatabase();
+        var landed = await WaitForAsync(async () => (byte[]?)await database.StringGetAsync(StoreKeys.Record(secret.Id, secret.Tag)));
+        Assert.Equal(secret.Record, landed);
+        Assert.Equal(5, (int)await database.StringGetAsync(StoreKeys.Guard(secret.Id)));
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> read)
+        where T : class
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            if (await read() is { } value)
+            {
+                return value;
+            }
+
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(15), "nothing arrived");
+            await Task.Delay(100);
+        }
     }
 
     // A 300 ms connect timeout can run out on a busy machine before the first connection is up (the multiplexer

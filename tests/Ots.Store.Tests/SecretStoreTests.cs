@@ -140,7 +140,7 @@ public sealed class SecretStoreTests : IClassFixture<GarnetFixture>, IClassFixtu
     public async Task An_empty_record_is_rejected(string store)
     {
         var secret = Secret.New();
-        await Assert.ThrowsAsync<ArgumentException>(() => Store(store).CreateAsync(secret.Id, secret.Tag, ReadOnlyMemory<byte>.Empty, s_ttl));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store(store).CreateAsync(secret.Id, secret.Tag, [], s_ttl));
     }
 
     [Theory, OnGarnet, OnRedis]

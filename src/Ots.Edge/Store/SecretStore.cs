@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StackExchange.Redis;
 
 namespace Ots.Edge.Store;
@@ -35,10 +36,9 @@ namespace Ots.Edge.Store;
 /// </para>
 /// <para>
 /// Faults propagate as StackExchange.Redis exceptions (<see cref="RedisConnectionException"/>,
-/// <see cref="RedisTimeoutException"/>, <see cref="RedisServerException"/>) or, when a reveal is not answered within
-/// the answer timeout, <see cref="TimeoutException"/>; the connection handler maps them to 503. <see cref="CreateAsync"/>
-/// awaits all the commands it issued before it completes, even when one of them faults, so no command still
-/// references the caller's buffers once its task is done (its caller bounds the wait, see there).
+/// <see cref="RedisTimeoutException"/>, <see cref="RedisServerException"/>) or, when a create or a reveal is not
+/// answered within the answer timeout (one deadline for all its round trips), <see cref="TimeoutException"/>; the
+/// connection handler maps them to 503.
 /// </para>
 /// <para>
 /// Late claims. The multiplexer waits for replies much longer than the edge waits to answer
@@ -73,7 +73,7 @@ public sealed class SecretStore
         _answerTimeout = TimeSpan.FromMilliseconds(connection.TimeoutMilliseconds);
     }
 
-    /// <summary>How long a reveal waits for the store before it gives up with <see cref="TimeoutException"/>; bound <see cref="CreateAsync"/> by it too.</summary>
+    /// <summary>How long a create or a reveal waits for the store before it gives up with <see cref="TimeoutException"/>.</summary>
     public TimeSpan AnswerTimeout => _answerTimeout;
 
     /// <summary>
@@ -84,11 +84,15 @@ public sealed class SecretStore
 
     /// <summary>
     /// Stores a sealed record: <c>SET guard &lt;maxPhraseAttempts&gt; PX ttl NX</c> and <c>SET record blob PX ttl NX</c>,
-    /// pipelined; completes when both are acknowledged.
+    /// pipelined; completes when both are acknowledged, or with <see cref="TimeoutException"/> after <see cref="AnswerTimeout"/>.
     /// </summary>
     /// <param name="id">The 16-byte secret id.</param>
     /// <param name="recordTag">The 16-byte record tag derived from the key and phrase.</param>
-    /// <param name="record">The sealed record, not empty; must stay unchanged until the returned task completes.</param>
+    /// <param name="record">
+    /// The sealed record, not empty, handed over to the store: a create that gave up with <see cref="TimeoutException"/>
+    /// may still be sending it, so the caller must neither change nor reuse the array (allocate one per call, not from a
+    /// pool; it holds only ciphertext, nothing to wipe).
+    /// </param>
     /// <param name="ttl">The secret's lifetime, at least 1 ms; sent as a relative <c>PX</c> (Garnet rejects <c>PXAT</c>).</param>
     /// <returns>
     /// <see langword="true"/> when both keys were created; <see langword="false"/> when either already existed
@@ -96,10 +100,10 @@ public sealed class SecretStore
     /// </returns>
     /// <remarks>
     /// <para>
-    /// Not bounded by <see cref="AnswerTimeout"/>: the task completes when both commands have (within the
-    /// multiplexer's reply window), because <paramref name="record"/> must outlive them. A caller that answers sooner
-    /// waits with <c>WaitAsync(AnswerTimeout)</c> and keeps the buffer until this task completes (the edge does).
-    /// A create that the caller gave up on may still store the secret; nobody holds its key, and it expires.
+    /// Bounded like <see cref="RevealAsync"/>: the caller answers within <see cref="AnswerTimeout"/> whatever the store
+    /// does. A create that timed out may still store the secret; nobody holds its key, and it expires. Taking the
+    /// record as an array the caller gives up (rather than a pooled buffer to hand back once the store is done with
+    /// it) is what lets this method stop waiting: the garbage collector, not the caller, decides when it is free.
     /// </para>
     /// <para>
     /// On a collision the key this call did create is deleted again. That is safe because <c>NX</c> succeeding
@@ -108,14 +112,16 @@ public sealed class SecretStore
     /// whose guard is gone) would bring that secret back to life, and a lone record would only waste memory.
     /// </para>
     /// </remarks>
-    public async Task<bool> CreateAsync(ReadOnlyMemory<byte> id, ReadOnlyMemory<byte> recordTag, ReadOnlyMemory<byte> record, TimeSpan ttl)
+    public async Task<bool> CreateAsync(ReadOnlyMemory<byte> id, ReadOnlyMemory<byte> recordTag, byte[] record, TimeSpan ttl)
     {
+        ArgumentNullException.ThrowIfNull(record);
+
         // A TimeSpan expiry makes StackExchange.Redis send a relative PX (an absolute Expiration would become PXAT,
         // which Garnet 2.2.8 rejects). PX 0 is an error on both stores, hence the 1 ms floor.
         ArgumentOutOfRangeException.ThrowIfLessThan(ttl, TimeSpan.FromMilliseconds(1));
 
         // Empty is the tombstone of a claimed record (RevealAsync); a sealed record never is.
-        if (record.IsEmpty)
+        if (record.Length == 0)
         {
             throw new ArgumentException("A record is never empty.", nameof(record));
         }
@@ -123,24 +129,13 @@ public sealed class SecretStore
         var guard = StoreKeys.Guard(id.Span);
         var recordKey = StoreKeys.Record(id.Span, recordTag.Span);
 
+        // Pipelined; a fault or time-out of either leaves the other to finish on its own (StackExchange.Redis marks
+        // the faults of its tasks observed, so nothing needs to wait for them).
+        var started = Stopwatch.GetTimestamp();
         var setGuard = _database.StringSetAsync(guard, _maxPhraseAttempts, ttl, When.NotExists);
         var setRecord = _database.StringSetAsync(recordKey, record, ttl, When.NotExists);
-
-        bool guardCreated;
-        bool recordCreated;
-        try
-        {
-            guardCreated = await setGuard.ConfigureAwait(false);
-        }
-        catch
-        {
-            // The record SET may still be reading the caller's buffer: let it finish (its outcome no longer matters,
-            // and awaiting it observes its fault) before the first fault reaches the caller.
-            await ((Task)setRecord).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            throw;
-        }
-
-        recordCreated = await setRecord.ConfigureAwait(false);
+        var guardCreated = await setGuard.WaitAsync(TimeLeft(started)).ConfigureAwait(false);
+        var recordCreated = await setRecord.WaitAsync(TimeLeft(started)).ConfigureAwait(false);
         if (guardCreated && recordCreated)
         {
             return true;
@@ -148,11 +143,11 @@ public sealed class SecretStore
 
         if (guardCreated)
         {
-            await _database.KeyDeleteAsync(guard).ConfigureAwait(false);
+            await _database.KeyDeleteAsync(guard).WaitAsync(TimeLeft(started)).ConfigureAwait(false);
         }
         else if (recordCreated)
         {
-            await _database.KeyDeleteAsync(recordKey).ConfigureAwait(false);
+            await _database.KeyDeleteAsync(recordKey).WaitAsync(TimeLeft(started)).ConfigureAwait(false);
         }
 
         return false;
@@ -170,6 +165,7 @@ public sealed class SecretStore
         var guard = StoreKeys.Guard(id.Span);
         var recordKey = StoreKeys.Record(id.Span, recordTag.Span);
 
+        var started = Stopwatch.GetTimestamp();
         var claim = ClaimAsync(_database, recordKey);
         var getGuard = _database.StringGetAsync(guard);
 
@@ -178,8 +174,8 @@ public sealed class SecretStore
         try
         {
             // Pipelined: the guard's reply follows the claim's, so its wait rarely needs the timer.
-            record = await claim.WaitAsync(_answerTimeout).ConfigureAwait(false);
-            guardValue = await getGuard.WaitAsync(_answerTimeout).ConfigureAwait(false);
+            record = await claim.WaitAsync(TimeLeft(started)).ConfigureAwait(false);
+            guardValue = await getGuard.WaitAsync(TimeLeft(started)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -224,7 +220,7 @@ public sealed class SecretStore
         }
 
         // No record under this tag while the guard lives: a wrong phrase. DECR keeps the guard's TTL.
-        var attemptsLeft = await _database.StringDecrementAsync(guard).WaitAsync(_answerTimeout).ConfigureAwait(false);
+        var attemptsLeft = await _database.StringDecrementAsync(guard).WaitAsync(TimeLeft(started)).ConfigureAwait(false);
         if (attemptsLeft > 0)
         {
             return RevealResult.WrongPhrase;
@@ -240,7 +236,7 @@ public sealed class SecretStore
 
         // Below 0: the guard expired or was destroyed between our GET and DECR, and DECR created a new one without a
         // TTL. Delete it (awaited, so it cannot linger forever unnoticed) and report what the secret now is: gone.
-        await _database.KeyDeleteAsync(guard).WaitAsync(_answerTimeout).ConfigureAwait(false);
+        await _database.KeyDeleteAsync(guard).WaitAsync(TimeLeft(started)).ConfigureAwait(false);
         return RevealResult.NotFound;
     }
 
@@ -291,6 +287,16 @@ public sealed class SecretStore
     /// </summary>
     internal static Task<RedisValue> ClaimAsync(IDatabaseAsync database, RedisKey record) =>
         database.StringSetAndGetAsync(record, RedisValue.EmptyString, expiry: null, keepTtl: true, When.Exists);
+
+    /// <summary>
+    /// What is left of <see cref="AnswerTimeout"/> since <paramref name="started"/>: one deadline for all the round
+    /// trips of an operation (zero once it passed, which makes <c>WaitAsync</c> give up at once on a pending reply).
+    /// </summary>
+    private TimeSpan TimeLeft(long started)
+    {
+        var left = _answerTimeout - Stopwatch.GetElapsedTime(started);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
 
     // A guard holds the attempts left. 0 means the last attempt destroyed the secret and the DEL of the guard has
     // not landed (or was lost): treat it as gone, so that window never lets the right phrase through after a burn.
