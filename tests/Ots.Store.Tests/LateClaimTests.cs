@@ -23,11 +23,8 @@ public sealed class LateClaimTests
     public async Task A_claim_that_runs_after_its_reveal_gave_up_puts_the_record_back(string store)
     {
         Assert.Equal(OnRedisAttribute.Name, store);
-        using var redis = await RedisServer.StartAsync();
-        await using var connection = await StoreConnection.ConnectAsync(redis.ConnectionString, s_answerTimeout);
-        await using var admin = await ConnectAdminAsync(redis);
-        var secrets = new SecretStore(connection, maxPhraseAttempts: 5);
-        await WaitUntilConnectedAsync(secrets);
+        await using var impatient = await ImpatientStore.StartAsync();
+        var (redis, admin, secrets) = (impatient.Redis, impatient.Admin, impatient.Secrets);
         var settled = new TaskCompletionSource<LateClaim>(TaskCreationOptions.RunContinuationsAsynchronously);
         secrets.LateClaimSettled += outcome => settled.TrySetResult(outcome);
         var secret = Secret.New();
@@ -105,11 +102,8 @@ public sealed class LateClaimTests
     public async Task A_create_the_store_holds_gives_up_within_the_answer_timeout_and_lands_later_intact(string store)
     {
         Assert.Equal(OnRedisAttribute.Name, store);
-        using var redis = await RedisServer.StartAsync();
-        await using var connection = await StoreConnection.ConnectAsync(redis.ConnectionString, s_answerTimeout);
-        await using var admin = await ConnectAdminAsync(redis);
-        var secrets = new SecretStore(connection, maxPhraseAttempts: 5);
-        await WaitUntilConnectedAsync(secrets);
+        await using var impatient = await ImpatientStore.StartAsync();
+        var (admin, secrets) = (impatient.Admin, impatient.Secrets);
         var secret = Secret.New();
         var handedOver = secret.Record.ToArray();
 
@@ -155,4 +149,61 @@ public sealed class LateClaimTests
 
     private static async Task<ConnectionMultiplexer> ConnectAdminAsync(RedisServer redis) =>
         await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+
+    /// <summary>A redis-server, a store client on it with the short answer timeout (connected), and an admin connection.</summary>
+    private sealed class ImpatientStore : IAsyncDisposable
+    {
+        private readonly ConnectionMultiplexer _connection;
+
+        private ImpatientStore(RedisServer redis, ConnectionMultiplexer connection, ConnectionMultiplexer admin)
+        {
+            Redis = redis;
+            _connection = connection;
+            Admin = admin;
+            Secrets = new SecretStore(connection, maxPhraseAttempts: 5);
+        }
+
+        public RedisServer Redis { get; }
+
+        public ConnectionMultiplexer Admin { get; }
+
+        public SecretStore Secrets { get; }
+
+        public static async Task<ImpatientStore> StartAsync()
+        {
+            var redis = await RedisServer.StartAsync();
+            ConnectionMultiplexer? connection = null;
+            ConnectionMultiplexer? admin = null;
+            try
+            {
+                connection = await StoreConnection.ConnectAsync(redis.ConnectionString, s_answerTimeout);
+                admin = await ConnectAdminAsync(redis);
+                var store = new ImpatientStore(redis, connection, admin);
+                await WaitUntilConnectedAsync(store.Secrets);
+                return store;
+            }
+            catch
+            {
+                if (admin is not null)
+                {
+                    await admin.DisposeAsync();
+                }
+
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync();
+                }
+
+                redis.Dispose();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Admin.DisposeAsync();
+            await _connection.DisposeAsync();
+            Redis.Dispose();
+        }
+    }
 }
