@@ -59,7 +59,10 @@ public sealed partial class ComposeStoreTests(GarnetFixture fixture)
             .Where(line => line.StartsWith(name + ":", StringComparison.Ordinal))
             .ToArray();
         Assert.Single(lines);
-        return lines[0][(name.Length + 1)..].Trim();
+
+        // A double-quoted scalar (no escapes in the lines read here) or a flow sequence, which is read as JSON.
+        var value = lines[0][(name.Length + 1)..].Trim();
+        return value.Length >= 2 && value[0] == '"' && value[^1] == '"' ? value[1..^1] : value;
     }
 
     /// <summary>
