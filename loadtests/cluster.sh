@@ -15,15 +15,10 @@
 # Environment: OTS_EDGE_BINARY=PATH (a published AOT edge; default: publish one), OTS_LOADTEST_CONNECTIONS=N (total
 # connections per topology, default 32). Exit status: 0 when every run saw only expected statuses, 1 otherwise (the
 # report is still written), 2 when the set-up failed.
-set -euo pipefail
-
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-cd "$root"
-# Garnet here listens on 127.0.0.1 only, and redis-cli and redis-benchmark talk to it without AUTH: no password
-# (scripts/garnet.sh adds --auth when GARNET_PASSWORD is set).
-unset GARNET_PASSWORD
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+log_tag=cluster
+# shellcheck source=lib/common.sh
+source "$here/lib/common.sh"
 
 quick=0
 for arg in "$@"; do
@@ -55,42 +50,16 @@ mkdir -p "$work/logs"
 results="$here/results"
 mkdir -p "$results"
 
-log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
-fail_setup() { log "FAILED: $*"; exit 2; }
-
 # --- cleanup: everything this script started, by PID / recorded PIDs -------------------------------------------------
 edge_pids=()
 cleanup() {
-  local pid
-  for pid in "${edge_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${edge_pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  stop_pids "${edge_pids[@]}"
   "$root/scripts/garnet.sh" stop "$work/garnet-1" 2>/dev/null || true
   "$root/scripts/garnet-cluster.sh" down "$work/cluster" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# --- free ports below the ephemeral range (FACTS.md) --------------------------------------------------------------
-taken_ports=" "
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && [[ $taken_ports != *" $1 "* ]]; }
-free_ports() { # count -> sets $port_found to the first of COUNT consecutive free ports
-  local count=$1 candidate i ok
-  for _ in $(seq 1 200); do
-    candidate=$((20000 + RANDOM % (12000 - count)))
-    ok=1
-    for (( i = 0; i < count; i++ )); do port_free $((candidate + i)) || { ok=0; break; }; done
-    if (( ok )); then
-      for (( i = 0; i < count; i++ )); do taken_ports+="$((candidate + i)) "; done
-      port_found=$candidate
-      return 0
-    fi
-  done
-  return 1
-}
 
 # --- the edge ------------------------------------------------------------------------------------------------------
 if [[ -n ${OTS_EDGE_BINARY:-} ]]; then

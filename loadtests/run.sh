@@ -26,15 +26,10 @@
 # - Garnet's data directory is on tmpfs by default: Garnet runs with the production flags (AOF + commit-wait), but
 #   this VM's disk takes ~8 ms per fsync, which would make every write-bound scenario a disk benchmark. Set
 #   OTS_LOADTEST_GARNET_DIR to a disk path to measure that instead.
-set -euo pipefail
-
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-cd "$root"
-# Garnet here listens on 127.0.0.1 only, and redis-cli and redis-benchmark talk to it without AUTH: no password
-# (scripts/garnet.sh adds --auth when GARNET_PASSWORD is set).
-unset GARNET_PASSWORD
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+log_tag=loadtest
+# shellcheck source=lib/common.sh
+source "$here/lib/common.sh"
 
 quick=0
 reuse=0
@@ -62,23 +57,13 @@ mkdir -p "$results"
 rm -rf "$work"
 mkdir -p "$work/logs"
 
-log() { printf '[loadtest %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
-fail_setup() { log "FAILED: $*"; exit 2; }
-
 # --- cleanup: everything this script started, by PID -------------------------------------------------------
 pids=()
 sampler=""
 garnet_dir=""
 cleanup() {
-  local pid
   [[ -n $sampler ]] && kill "$sampler" 2>/dev/null
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  stop_pids "${pids[@]}"
   if [[ -n $garnet_dir ]]; then
     "$root/scripts/garnet.sh" stop "$garnet_dir" || true
     if [[ -z ${OTS_LOADTEST_GARNET_DIR:-} ]]; then rm -rf "$garnet_dir"; fi
@@ -86,22 +71,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# --- ports: free ones below the ephemeral range (FACTS.md: ports in 32768-60999 can be taken by outgoing connections)
-taken_ports=" "
-free_port() { # sets $port_found
-  local candidate
-  for _ in $(seq 1 200); do
-    candidate=$((20000 + RANDOM % 12000))
-    [[ $taken_ports == *" $candidate "* ]] && continue
-    if ! ss -Htln "sport = :$candidate" 2>/dev/null | grep -q . && ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-      taken_ports+="$candidate "
-      port_found=$candidate
-      return 0
-    fi
-  done
-  return 1
-}
 
 # --- publish -------------------------------------------------------------------------------------------------
 publish() { # what dotnet-publish-arguments... (the output directory is $bin/$what)
@@ -145,7 +114,7 @@ elif [[ -d /dev/shm && -w /dev/shm ]]; then
 else
   garnet_dir="$work/garnet"
 fi
-free_port || fail_setup "no free port for Garnet"
+free_ports 1 || fail_setup "no free port for Garnet"
 garnet_port=$port_found
 log "starting Garnet on 127.0.0.1:$garnet_port, data in $garnet_dir"
 "$root/scripts/garnet.sh" start "$garnet_port" "$garnet_dir" >/dev/null || fail_setup "Garnet did not start"
@@ -160,7 +129,7 @@ label[twin-aot]="twin (AOT)"
 
 start_server() {
   local server=$1 p
-  free_port || fail_setup "no free port for $server"
+  free_ports 1 || fail_setup "no free port for $server"
   p=$port_found
   port[$server]=$p
   local dir command
