@@ -60,7 +60,8 @@ public sealed class SecretStore
     /// <summary>Creates a store client over <paramref name="connection"/>, which the caller keeps owning.</summary>
     /// <param name="connection">
     /// The shared multiplexer (see <see cref="StoreConnection"/>); its <see cref="IConnectionMultiplexer.TimeoutMilliseconds"/>
-    /// (the sync timeout) bounds how long a reveal waits before it gives up with <see cref="TimeoutException"/>.
+    /// (the sync timeout) is the answer timeout: how long a create or a reveal waits before it gives up with
+    /// <see cref="TimeoutException"/>.
     /// </param>
     /// <param name="maxPhraseAttempts">The guard's start value: the wrong phrase that brings it to 0 destroys the secret.</param>
     public SecretStore(IConnectionMultiplexer connection, int maxPhraseAttempts)
@@ -73,9 +74,6 @@ public sealed class SecretStore
         _answerTimeout = TimeSpan.FromMilliseconds(connection.TimeoutMilliseconds);
     }
 
-    /// <summary>How long a create or a reveal waits for the store before it gives up with <see cref="TimeoutException"/>.</summary>
-    public TimeSpan AnswerTimeout => _answerTimeout;
-
     /// <summary>
     /// Raised, on a thread-pool thread, when a reveal that gave up with <see cref="TimeoutException"/> learns what
     /// its claim did (see the remarks on the class). For metrics and logs; never carries a key.
@@ -84,7 +82,7 @@ public sealed class SecretStore
 
     /// <summary>
     /// Stores a sealed record: <c>SET guard &lt;maxPhraseAttempts&gt; PX ttl NX</c> and <c>SET record blob PX ttl NX</c>,
-    /// pipelined; completes when both are acknowledged, or with <see cref="TimeoutException"/> after <see cref="AnswerTimeout"/>.
+    /// pipelined; completes when both are acknowledged, or with <see cref="TimeoutException"/> after the answer timeout.
     /// </summary>
     /// <param name="id">The 16-byte secret id.</param>
     /// <param name="recordTag">The 16-byte record tag derived from the key and phrase.</param>
@@ -100,7 +98,7 @@ public sealed class SecretStore
     /// </returns>
     /// <remarks>
     /// <para>
-    /// Bounded like <see cref="RevealAsync"/>: the caller answers within <see cref="AnswerTimeout"/> whatever the store
+    /// Bounded like <see cref="RevealAsync"/>: the caller answers within the answer timeout whatever the store
     /// does. A create that timed out may still store the secret; nobody holds its key, and it expires. Taking the
     /// record as an array the caller gives up (rather than a pooled buffer to hand back once the store is done with
     /// it) is what lets this method stop waiting: the garbage collector, not the caller, decides when it is free.
@@ -289,7 +287,7 @@ public sealed class SecretStore
         database.StringSetAndGetAsync(record, RedisValue.EmptyString, expiry: null, keepTtl: true, When.Exists);
 
     /// <summary>
-    /// What is left of <see cref="AnswerTimeout"/> since <paramref name="started"/>: one deadline for all the round
+    /// What is left of the answer timeout since <paramref name="started"/>: one deadline for all the round
     /// trips of an operation (zero once it passed, which makes <c>WaitAsync</c> give up at once on a pending reply).
     /// </summary>
     private TimeSpan TimeLeft(long started)
