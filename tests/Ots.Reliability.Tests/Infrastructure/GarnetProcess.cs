@@ -117,7 +117,7 @@ public sealed class GarnetProcess : IAsyncDisposable
         }
 
         await SignalGroupAsync("CONT"); // A paused group would not act on SIGTERM.
-        await RunScriptAsync("stop", DataDirectory);
+        await Shell.RunAsync(Repository.GarnetScript, "stop", DataDirectory);
         await WaitUntilGoneAsync();
     }
 
@@ -199,9 +199,6 @@ public sealed class GarnetProcess : IAsyncDisposable
             """;
         return ParsePidAsync(Shell.RunAsync("bash", environment, "-c", Launch, "launch", Repository.Root, portText, directory, commitWait ? "1" : "0", extraFlags));
     }
-
-    private static Task<(int Pid, string Output)> RunScriptAsync(params string[] arguments) =>
-        ParsePidAsync(Shell.RunAsync(Repository.GarnetScript, arguments));
 
     private static async Task<(int Pid, string Output)> ParsePidAsync(Task<(int ExitCode, string Output)> run)
     {
