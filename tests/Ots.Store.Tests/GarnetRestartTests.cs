@@ -193,8 +193,15 @@ public sealed class GarnetRestartTests : IDisposable
 }
 
 /// <summary>An embedded Garnet and a connection to it, stopped together.</summary>
+/// <remarks>
+/// The connection waits up to the store timeout (20 s) for each operation: these tests judge what the store keeps
+/// (through restarts, spills to disk, compaction and checkpoints every second), not how fast it answers, and a
+/// 200 KiB write during a compaction on a loaded 2-core CI machine can take longer than the edge's 2 s default.
+/// </remarks>
 internal sealed class RunningGarnet : IAsyncDisposable
 {
+    private static readonly TimeSpan s_storeTimeout = TimeSpan.FromSeconds(20);
+
     private readonly EmbeddedGarnet _garnet;
 
     private RunningGarnet(EmbeddedGarnet garnet, ConnectionMultiplexer connection)
@@ -212,7 +219,7 @@ internal sealed class RunningGarnet : IAsyncDisposable
         var garnet = EmbeddedGarnet.Start(options);
         try
         {
-            return new RunningGarnet(garnet, await StoreConnection.ConnectAsync(garnet.ConnectionString, StoreConnection.DefaultTimeout));
+            return new RunningGarnet(garnet, await StoreConnection.ConnectAsync(garnet.ConnectionString, s_storeTimeout));
         }
         catch
         {
