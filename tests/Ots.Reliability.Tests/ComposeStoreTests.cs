@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using Ots.Reliability.Tests.Infrastructure;
+using Ots.Testing;
 
 namespace Ots.Reliability.Tests;
 
@@ -11,10 +10,10 @@ namespace Ots.Reliability.Tests;
 /// docker-compose.yml's store is password-protected, and what the file says about it works: Garnet started with its
 /// flags (scripts/garnet.sh, which every test here uses) answers nothing without <c>AUTH</c>, the container health
 /// check passes with the password only, and the edge's <c>OTS_STORE</c> line connects. The lines are read from the
-/// file, with compose's interpolation done the way compose does it, so an edit there that breaks them fails here.
+/// file (<see cref="ComposeFile"/>), so an edit there that breaks them fails here.
 /// </summary>
 [Collection(SharedGarnet.Name)]
-public sealed partial class ComposeStoreTests(GarnetFixture fixture)
+public sealed class ComposeStoreTests(GarnetFixture fixture)
 {
     [Fact]
     public async Task The_store_answers_no_command_without_the_password()
@@ -28,10 +27,9 @@ public sealed partial class ComposeStoreTests(GarnetFixture fixture)
     [Fact]
     public async Task The_compose_health_check_passes_with_the_password_and_fails_without()
     {
-        // ["CMD", "bash", "-c", SCRIPT]: run SCRIPT as the container would, against this Garnet's port.
-        var test = JsonSerializer.Deserialize<string[]>(ComposeValue("test"))!;
-        Assert.Equal(["CMD", "bash", "-c"], test[..3]);
-        var script = Interpolate(test[3]).Replace("/6379", "/" + fixture.Garnet.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        // The script as the container runs it (GARNET_PASSWORD in its environment), against this Garnet's port.
+        var script = Compose.HealthCheckScript("garnet").Replace("/6379", "/" + fixture.Garnet.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.DoesNotContain(fixture.Garnet.Password, script, StringComparison.Ordinal); // not in `docker inspect`'s view of it
 
         Assert.Equal(0, (await Shell.RunAsync("bash", [new("GARNET_PASSWORD", fixture.Garnet.Password)], "-c", script)).ExitCode);
         Assert.NotEqual(0, (await Shell.RunAsync("bash", [new("GARNET_PASSWORD", "not-the-password")], "-c", script)).ExitCode);
@@ -42,7 +40,7 @@ public sealed partial class ComposeStoreTests(GarnetFixture fixture)
     public async Task The_compose_store_setting_of_the_edge_connects_with_the_password()
     {
         // garnet:6379,password=${GARNET_PASSWORD:?…} as compose hands it to the edge, with this Garnet's address.
-        var store = Interpolate(ComposeValue("OTS_STORE"), fixture.Garnet.Password)
+        var store = Compose.Environment("edge", "OTS_STORE")
             .Replace("garnet:6379", "127.0.0.1:" + fixture.Garnet.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
         Assert.Equal(fixture.Garnet.ConnectionString, store);
 
@@ -51,29 +49,8 @@ public sealed partial class ComposeStoreTests(GarnetFixture fixture)
         Assert.True(await Probe.CanGenerateAsync(client), "the edge could not store a secret: " + edge.Diagnostics);
     }
 
-    /// <summary>The value of the one line <c>NAME: value</c> of docker-compose.yml's single-node stack.</summary>
-    private static string ComposeValue(string name)
-    {
-        var lines = File.ReadAllLines(Path.Combine(Repository.Root, "docker-compose.yml"))
-            .Select(line => line.Trim())
-            .Where(line => line.StartsWith(name + ":", StringComparison.Ordinal))
-            .ToArray();
-        Assert.Single(lines);
-
-        // A double-quoted scalar (no escapes in the lines read here) or a flow sequence, which is read as JSON.
-        var value = lines[0][(name.Length + 1)..].Trim();
-        return value.Length >= 2 && value[0] == '"' && value[^1] == '"' ? value[1..^1] : value;
-    }
-
-    /// <summary>
-    /// Compose's interpolation: <c>$$</c> is a literal <c>$</c>; <c>${GARNET_PASSWORD:?message}</c> is its value
-    /// (<paramref name="password"/>; null: the line must not use it).
-    /// </summary>
-    private static string Interpolate(string value, string? password = null)
-    {
-        var interpolated = PasswordVariable().Replace(value, _ => password ?? throw new InvalidOperationException("unexpected ${GARNET_PASSWORD}"));
-        return interpolated.Replace("$$", "$", StringComparison.Ordinal);
-    }
+    /// <summary>docker-compose.yml as compose hands it over with this Garnet's password in <c>.env</c>.</summary>
+    private ComposeFile Compose => ComposeFile.Load("docker-compose.yml", fixture.Garnet.Password);
 
     private static string Auth(string password) =>
         string.Create(CultureInfo.InvariantCulture, $"*2\r\n$4\r\nAUTH\r\n${password.Length}\r\n{password}\r\n");
@@ -89,7 +66,4 @@ public sealed partial class ComposeStoreTests(GarnetFixture fixture)
         using var reader = new StreamReader(stream, Encoding.ASCII);
         return await reader.ReadLineAsync(timeout.Token) ?? "";
     }
-
-    [GeneratedRegex(@"\$\{GARNET_PASSWORD(:\?[^}]*)?\}")]
-    private static partial Regex PasswordVariable();
 }

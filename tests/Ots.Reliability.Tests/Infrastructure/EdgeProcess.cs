@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Ots.Edge.Tests.Infrastructure;
+using Ots.Testing;
 
 namespace Ots.Reliability.Tests.Infrastructure;
 

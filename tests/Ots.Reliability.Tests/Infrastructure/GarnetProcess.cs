@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Ots.Edge.Tests.Infrastructure;
+using Ots.Testing;
 
 namespace Ots.Reliability.Tests.Infrastructure;
 

@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Ots.Reliability.Tests.Infrastructure;
+namespace Ots.Testing;
 
-/// <summary>Runs a short command (kill, a script) and returns its exit code and output; bounded in time.</summary>
+/// <summary>
+/// Runs a short command (kill, a script) and returns its exit code and output; bounded in time (the command and its
+/// children are killed and <see cref="TimeoutException"/> thrown after 90 s, or the timeout given).
+/// </summary>
 internal static class Shell
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(90);
@@ -12,8 +15,13 @@ internal static class Shell
         RunAsync(fileName, environment: [], arguments);
 
     /// <summary>As <see cref="RunAsync(string, string[])"/>, with more environment variables for the command.</summary>
+    public static Task<(int ExitCode, string Output)> RunAsync(
+        string fileName, IReadOnlyCollection<KeyValuePair<string, string>> environment, params string[] arguments) =>
+        RunAsync(fileName, environment, s_timeout, arguments);
+
+    /// <summary>As <see cref="RunAsync(string, IReadOnlyCollection{KeyValuePair{string, string}}, string[])"/>, with its own time bound.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(
-        string fileName, IReadOnlyCollection<KeyValuePair<string, string>> environment, params string[] arguments)
+        string fileName, IReadOnlyCollection<KeyValuePair<string, string>> environment, TimeSpan timeout, params string[] arguments)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -38,15 +46,15 @@ internal static class Shell
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(s_timeout);
+        using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(cancel.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException(fileName + " did not finish within " + s_timeout + ": " + output);
+            throw new TimeoutException(fileName + " did not finish within " + timeout + ": " + output);
         }
 
         lock (output)
@@ -74,6 +82,8 @@ internal static class Repository
     public static string Root { get; } = FindRoot();
 
     public static string GarnetScript => Path.Combine(Root, "scripts", "garnet.sh");
+
+    public static string GarnetClusterScript => Path.Combine(Root, "scripts", "garnet-cluster.sh");
 
     private static string FindRoot()
     {
