@@ -7,7 +7,7 @@
 #       start N*(1+R) nodes on ports BASEPORT.. (choose ports below 32768: FACTS.md), form the cluster, wait until
 #       every node reports cluster_state:ok, print the endpoints as a StackExchange.Redis configuration string
 #   scripts/garnet-cluster.sh down DATADIR            stop every node `up` started there (by the PIDs it recorded)
-#   scripts/garnet-cluster.sh endpoints DATADIR       print host:port,host:port,... again
+#   scripts/garnet-cluster.sh endpoints DATADIR       print host:port,host:port,...[,password=...] again
 #   scripts/garnet-cluster.sh kill DATADIR PORT [SIG] stop one node (default SIGKILL: a crash), keep its data
 #   scripts/garnet-cluster.sh start DATADIR PORT      start one node again on its data (recovers AOF + cluster config)
 #   scripts/garnet-cluster.sh wait-ok DATADIR [SECS]  wait until every node reports cluster_state:ok (default 60 s)
@@ -16,26 +16,27 @@
 # in its own session (setsid): `dotnet garnet-server` is a launcher that starts a second dotnet process, and only
 # stopping the whole process group stops both. Garnet gossips over the client port (CLUSTER NODES shows a +10000
 # bus port that nothing listens on). Needs redis-cli (Debian: redis-tools) to form the cluster.
+# With GARNET_PASSWORD set (for every call: `start` and `wait-ok` talk to the nodes too), every node asks clients
+# for it, as docker-compose.cluster.yml's do, and the nodes' gossip presents it; redis-cli gets it through
+# REDISCLI_AUTH, and the printed configuration carries it. A MIGRATE then needs `AUTH <password>` among its
+# arguments: without, Garnet 2.2.8 answers OK and moves nothing.
 # GARNET_CLUSTER_START_TIMEOUT=SECS bounds the wait for each node's first PING (default 90).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 host=127.0.0.1
 start_timeout_s=${GARNET_CLUSTER_START_TIMEOUT:-90}
+if [[ -n ${GARNET_PASSWORD:-} ]]; then
+  # redis-cli reads the password from here (not from its command line, which `ps` shows).
+  export REDISCLI_AUTH=$GARNET_PASSWORD
+fi
 
 die() { echo "garnet-cluster: $*" >&2; exit 1; }
-usage() { sed -n '2,19p' "$0"; exit 2; }
+usage() { sed -n '2,23p' "$0"; exit 2; }
 
 node_dir() { echo "$1/node-$2"; }
 
-ping_node() {
-  # RESP PING over bash's /dev/tcp (no redis-cli needed); a subshell keeps the descriptor and errors local.
-  local port=$1
-  (
-    exec 3<>"/dev/tcp/$host/$port" || exit 1
-    printf 'PING\r\n' >&3
-    read -r -t 2 reply <&3 || exit 1
-    [[ $reply == +PONG* ]]
-  ) 2>/dev/null
+ping_node() { # port: garnet.sh's PING, which AUTHs first when GARNET_PASSWORD is set
+  "$here/scripts/garnet.sh" ping "$1"
 }
 
 # Is PID still the session leader this script started (and not a recycled PID)?
@@ -101,7 +102,7 @@ ports_of() { # datadir: the ports of the nodes recorded there, ascending
 endpoints() { # datadir
   local out="" port
   for port in $(ports_of "$1"); do out+="${out:+,}$host:$port"; done
-  echo "$out"
+  echo "$out${GARNET_PASSWORD:+,password=$GARNET_PASSWORD}"
 }
 
 wait_ok() { # datadir seconds: every node cluster_state:ok and all slots assigned
@@ -149,9 +150,10 @@ case "${1:-}" in
       (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null && die "port $port is taken"
       dir=$(node_dir "$datadir" "$port")
       mkdir -p "$dir/data"
-      # The production flags (scripts/garnet.sh reads them from docker-compose.yml) plus cluster mode; no password,
-      # like docker-compose.cluster.yml (redis-cli --cluster and the nodes' gossip would need it too).
-      echo "$(GARNET_PASSWORD= "$here/scripts/garnet.sh" args "$port" "$dir/data") --cluster" >"$dir/args"
+      # The production flags (scripts/garnet.sh reads them from docker-compose.yml, with --auth when GARNET_PASSWORD
+      # is set) plus cluster mode, and the credentials the nodes present to each other, as in docker-compose.cluster.yml.
+      # The file holds the password then: DATADIR is the caller's, like the data it protects.
+      echo "$("$here/scripts/garnet.sh" args "$port" "$dir/data") --cluster${GARNET_PASSWORD:+ --cluster-username default --cluster-password $GARNET_PASSWORD}" >"$dir/args"
       ports+=("$port")
     done
 

@@ -2,14 +2,17 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using Ots.Testing;
 using StackExchange.Redis;
 
 namespace Ots.Cluster.Tests.Infrastructure;
 
 /// <summary>
 /// A real Garnet cluster of three primaries on 127.0.0.1, run by <c>scripts/garnet-cluster.sh</c> (the production
-/// flags of docker-compose.yml plus <c>--cluster</c>), and an admin connection to it for what the tests inspect
-/// and change: slot owners, key counts, migrations, a crash.
+/// flags of docker-compose.yml plus <c>--cluster</c>, and a password of its own, as docker-compose.cluster.yml's nodes
+/// have), and an admin connection to it for what the tests inspect and change: slot owners, key counts, migrations,
+/// a crash.
 /// </summary>
 public sealed class GarnetCluster : IAsyncDisposable
 {
@@ -20,15 +23,14 @@ public sealed class GarnetCluster : IAsyncDisposable
     private static readonly TimeSpan s_upTimeout = TimeSpan.FromSeconds(180);
     private static readonly TimeSpan s_commandTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly string _script;
     private ConnectionMultiplexer? _admin;
 
-    private GarnetCluster(string script, string dataDirectory, IReadOnlyList<int> ports)
+    private GarnetCluster(string dataDirectory, IReadOnlyList<int> ports, string password)
     {
-        _script = script;
         DataDirectory = dataDirectory;
         Ports = ports;
-        Configuration = string.Join(',', ports.Select(p => Host + ":" + p.ToString(CultureInfo.InvariantCulture)));
+        Password = password;
+        Configuration = string.Join(',', ports.Select(p => Host + ":" + p.ToString(CultureInfo.InvariantCulture))) + ",password=" + password;
     }
 
     public static string Host => "127.0.0.1";
@@ -39,7 +41,13 @@ public sealed class GarnetCluster : IAsyncDisposable
     /// <summary>The nodes' ports, ascending.</summary>
     public IReadOnlyList<int> Ports { get; }
 
-    /// <summary>The edges' <c>--store</c>: every node, as a StackExchange.Redis configuration string.</summary>
+    /// <summary>
+    /// What every node asks each client for (<c>GARNET_PASSWORD</c> of the script) and the nodes present to each other;
+    /// a <c>MIGRATE</c> must carry it (<c>AUTH</c>), or Garnet answers OK and moves nothing.
+    /// </summary>
+    public string Password { get; }
+
+    /// <summary>The edges' <c>--store</c>: every node and the password, as a StackExchange.Redis configuration string.</summary>
     public string Configuration { get; }
 
     /// <summary>A multiplexer with admin commands allowed, for inspecting and changing the cluster.</summary>
@@ -51,23 +59,23 @@ public sealed class GarnetCluster : IAsyncDisposable
     /// </summary>
     public static async Task<GarnetCluster> StartAsync(Action<string> log)
     {
-        var script = Path.Combine(RepositoryRoot(), "scripts", "garnet-cluster.sh");
+        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         for (var attempt = 1; ; attempt++)
         {
             var basePort = FreePortRange(Primaries);
             var dataDirectory = Directory.CreateTempSubdirectory("ots-cluster-tests-").FullName;
             var stopwatch = Stopwatch.StartNew();
-            var (exitCode, output) = await RunAsync(script, s_upTimeout, "up", Primaries.ToString(CultureInfo.InvariantCulture), basePort.ToString(CultureInfo.InvariantCulture), dataDirectory);
+            var (exitCode, output) = await RunAsync(password, s_upTimeout, "up", Primaries.ToString(CultureInfo.InvariantCulture), basePort.ToString(CultureInfo.InvariantCulture), dataDirectory);
             if (exitCode == 0)
             {
-                log("garnet-cluster.sh up " + Primaries + " " + basePort + ": " + output.Trim() + " in " + stopwatch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s");
+                log("garnet-cluster.sh up " + Primaries + " " + basePort + ": " + output.Trim().Replace(password, "***", StringComparison.Ordinal) + " in " + stopwatch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s");
                 var ports = Enumerable.Range(basePort, Primaries).ToArray();
-                var cluster = new GarnetCluster(script, dataDirectory, ports);
+                var cluster = new GarnetCluster(dataDirectory, ports, password);
                 cluster._admin = await ConnectionMultiplexer.ConnectAsync(cluster.Configuration + ",allowAdmin=true,abortConnect=false,connectTimeout=5000,syncTimeout=30000,asyncTimeout=30000");
                 return cluster;
             }
 
-            await RunAsync(script, s_commandTimeout, "down", dataDirectory);
+            await RunAsync(password, s_commandTimeout, "down", dataDirectory);
             TryDelete(dataDirectory);
             if (attempt == 3)
             {
@@ -123,49 +131,35 @@ public sealed class GarnetCluster : IAsyncDisposable
             _admin.Dispose();
         }
 
-        await RunAsync(_script, s_commandTimeout, "down", DataDirectory);
+        await RunAsync(Password, s_commandTimeout, "down", DataDirectory);
         TryDelete(DataDirectory);
     }
 
     /// <summary>Stops every node synchronously: for process exit, when the fixture never got to dispose.</summary>
-    public void DownNow() => RunAsync(_script, s_commandTimeout, "down", DataDirectory).GetAwaiter().GetResult();
+    public void DownNow() => RunAsync(Password, s_commandTimeout, "down", DataDirectory).GetAwaiter().GetResult();
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
     private async Task RunCheckedAsync(params string[] arguments)
     {
-        var (exitCode, output) = await RunAsync(_script, s_commandTimeout, arguments);
+        var (exitCode, output) = await RunAsync(Password, s_commandTimeout, arguments);
         if (exitCode != 0)
         {
             throw new InvalidOperationException("garnet-cluster.sh " + string.Join(' ', arguments) + " failed (" + exitCode + "):\n" + output);
         }
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string script, TimeSpan timeout, params string[] arguments)
+    private static async Task<(int ExitCode, string Output)> RunAsync(string password, TimeSpan timeout, params string[] arguments)
     {
-        var start = new ProcessStartInfo("bash", [script, .. arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(Path.GetDirectoryName(script))!,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(cancel.Token);
+            // The script is killed on time-out; nodes it started live in their own sessions, and `down` stops them.
+            return await Shell.RunAsync("bash", [new("GARNET_PASSWORD", password)], timeout, [Repository.GarnetClusterScript, .. arguments]);
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException e)
         {
-            // The script only; nodes it started live in their own sessions, and `down` stops them by their PIDs.
-            process.Kill(entireProcessTree: true);
-            return (-1, "timed out after " + timeout + "\n" + await output + await error);
+            return (-1, e.Message);
         }
-
-        return (process.ExitCode, await output + await error);
     }
 
     // `count` consecutive ports in 20000..32000 that nothing listens on right now.
@@ -195,19 +189,6 @@ public sealed class GarnetCluster : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "scripts", "garnet-cluster.sh")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("scripts/garnet-cluster.sh not found above " + AppContext.BaseDirectory);
     }
 
     private static void TryDelete(string directory)

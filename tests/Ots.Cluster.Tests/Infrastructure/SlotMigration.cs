@@ -61,14 +61,14 @@ public static class SlotMigration
     }
 
     /// <summary>
-    /// Garnet's own resharding: <c>MIGRATE host port "" 0 timeout SLOTSRANGE from to</c> on the source. It answers
-    /// OK at once and works in the background (IMPORTING/MIGRATING, key transfer, ownership); this returns when every
-    /// node sees the target as the owner.
+    /// Garnet's own resharding: <c>MIGRATE host port "" 0 timeout AUTH password SLOTSRANGE from to</c> on the
+    /// source. It answers OK at once and works in the background (IMPORTING/MIGRATING, key transfer, ownership); this
+    /// returns when every node sees the target as the owner.
     /// </summary>
     public static async Task MoveWithSlotsRangeAsync(GarnetCluster cluster, SlotMove move)
     {
         var reply = await cluster.ExecuteAsync(
-            move.SourcePort, "MIGRATE", GarnetCluster.Host, move.TargetPort, "", 0, 30000, "SLOTSRANGE", move.From, move.To);
+            move.SourcePort, "MIGRATE", GarnetCluster.Host, move.TargetPort, "", 0, 30000, "AUTH", cluster.Password, "SLOTSRANGE", move.From, move.To);
         Assert.Equal("OK", reply.ToString());
         await WaitMovedAsync(cluster, move);
     }
@@ -99,7 +99,7 @@ public static class SlotMigration
                     return;
                 }
 
-                object[] arguments = [GarnetCluster.Host, move.TargetPort, "", 0, 5000, "KEYS", .. keys.Select(k => (object)(RedisKey)k.ToString()!)];
+                object[] arguments = [GarnetCluster.Host, move.TargetPort, "", 0, 5000, "AUTH", cluster.Password, "KEYS", .. keys.Select(k => (object)(RedisKey)k.ToString()!)];
                 var reply = (await cluster.ExecuteAsync(move.SourcePort, "MIGRATE", arguments)).ToString();
 
                 // NOKEY: the keys were claimed and deleted between the listing and the MIGRATE.
