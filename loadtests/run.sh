@@ -14,7 +14,7 @@
 #   OTS_EDGE_BINARY=PATH        use this published AOT edge instead of publishing one (CI passes its out/Ots.Edge)
 #   OTS_LOADTEST_TWIN_AOT=0|1   publish and measure the AOT twin (default: 1 for a full run, 0 for --quick)
 #   OTS_LOADTEST_GARNET_DIR=DIR Garnet's data directory (default: a fresh one on /dev/shm, see below)
-#   OTS_LOADTEST_CONNECTIONS=N  connections per server (default 32)
+#   OTS_LOADTEST_CONNECTIONS=N  connections per server (default 32; another N writes latest-cN.* / quick-cN.*)
 #
 # Exit status: 0 when every run saw only the statuses its scenario expects and no socket errors; 1 when some run
 # did not (the reports are still written and say which); 2 when the set-up failed (publish, start, health).
@@ -43,11 +43,14 @@ for arg in "$@"; do
 done
 
 connections=${OTS_LOADTEST_CONNECTIONS:-32}
+[[ $connections =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: OTS_LOADTEST_CONNECTIONS must be a positive number" >&2; exit 2; }
 if (( quick )); then
   warmup_s=1 measure_s=2 reps=1 first_warmup_s=2 store_s=1 name=quick twin_aot=${OTS_LOADTEST_TWIN_AOT:-0}
 else
   warmup_s=2 measure_s=3 reps=4 first_warmup_s=5 store_s=2 name=latest twin_aot=${OTS_LOADTEST_TWIN_AOT:-1}
 fi
+# Another concurrency is another report, next to the c32 one: latest-c128.md, quick-c8.md, ...
+if (( connections != 32 )); then name+="-c$connections"; fi
 
 results="$here/results"
 work="$results/work"
