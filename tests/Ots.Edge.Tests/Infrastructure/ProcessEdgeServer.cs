@@ -18,15 +18,10 @@ public sealed class ProcessEdgeServer : EdgeServer
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(15);
 
-    // Children still running when the test host exits (an aborted run) are killed rather than left listening.
-    private static readonly HashSet<Process> s_running = [];
-
     private readonly Process _process;
     private readonly StringBuilder _output;
     private readonly TempDirectory? _ownedDataDirectory;
     private readonly string _commandLine;
-
-    static ProcessEdgeServer() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillRunning();
 
     private ProcessEdgeServer(Process process, StringBuilder output, int port, TempDirectory? ownedDataDirectory, string commandLine)
         : base(port)
@@ -108,10 +103,7 @@ public sealed class ProcessEdgeServer : EdgeServer
             process.OutputDataReceived += (_, line) => Append(output, line.Data);
             process.ErrorDataReceived += (_, line) => Append(output, line.Data);
             process.Start();
-            lock (s_running)
-            {
-                s_running.Add(process);
-            }
+            ChildProcesses.Track(process);
 
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
@@ -204,24 +196,6 @@ public sealed class ProcessEdgeServer : EdgeServer
         _ownedDataDirectory?.Dispose();
     }
 
-    private static void KillRunning()
-    {
-        lock (s_running)
-        {
-            foreach (var process in s_running)
-            {
-                try
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                    // Already exited.
-                }
-            }
-        }
-    }
-
     /// <summary>SIGTERM, as a service manager would stop it, then a kill if it does not exit in time.</summary>
     private async Task StopProcessAsync()
     {
@@ -231,10 +205,7 @@ public sealed class ProcessEdgeServer : EdgeServer
         }
         finally
         {
-            lock (s_running)
-            {
-                s_running.Remove(_process);
-            }
+            ChildProcesses.Forget(_process);
         }
     }
 
