@@ -153,7 +153,8 @@ case "${1:-}" in
       # The production flags (scripts/garnet.sh reads them from docker-compose.yml, with --auth when GARNET_PASSWORD
       # is set) plus cluster mode, and the credentials the nodes present to each other, as in docker-compose.cluster.yml.
       # The file holds the password then: DATADIR is the caller's, like the data it protects.
-      echo "$("$here/scripts/garnet.sh" args "$port" "$dir/data") --cluster${GARNET_PASSWORD:+ --cluster-username default --cluster-password $GARNET_PASSWORD}" >"$dir/args"
+      flags=$("$here/scripts/garnet.sh" args "$port" "$dir/data") || die "scripts/garnet.sh could not give the node's flags"
+      echo "$flags --cluster${GARNET_PASSWORD:+ --cluster-username default --cluster-password $GARNET_PASSWORD}" >"$dir/args"
       ports+=("$port")
     done
 
