@@ -90,7 +90,7 @@ public sealed class AbuseLimitTests(GarnetFixture fixture, ITestOutputHelper out
         output.WriteLine($"trusted X-Forwarded-For: right-most entry limited (Retry-After: {retryAfter}), others unaffected, one more attempt after Retry-After");
     }
 
-    private static Task<OneShotResponse> RevealAsync(EdgeProcess edge, string key, string phrase, string headers = "", IPAddress? from = null) =>
+    private static Task<OneShotResponse> RevealAsync(ProcessEdgeServer edge, string key, string phrase, string headers = "", IPAddress? from = null) =>
         OneShot.SendAsync(edge.EndPoint, Close(Http.Post("/secrets/" + key, Http.RevealBody(phrase), headers)), from);
 
     private static string Close(string request) => request.Replace("Host: ots\r\n", "Host: ots\r\nConnection: close\r\n", StringComparison.Ordinal);

@@ -193,7 +193,7 @@ public sealed class HostileClientTests(GarnetFixture fixture, ITestOutputHelper 
     }
 
     /// <summary>Sends <paramref name="prefix"/> at once, then <paramref name="dribble"/> one byte every 100 ms, until the server answers or closes.</summary>
-    private static async Task<(string Received, TimeSpan After)> DribbleAsync(EdgeProcess edge, string prefix, string dribble)
+    private static async Task<(string Received, TimeSpan After)> DribbleAsync(ProcessEdgeServer edge, string prefix, string dribble)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(edge.EndPoint);

@@ -83,7 +83,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output)
     }
 
     /// <summary>20 concurrent requests (generate, reveal, readyz) on fresh connections: each 503 within the bound.</summary>
-    private async Task<int> OutageRoundAsync(EdgeProcess edge, string what)
+    private async Task<int> OutageRoundAsync(ProcessEdgeServer edge, string what)
     {
         var counts = new StatusCounts();
         var slowest = TimeSpan.Zero;
@@ -115,7 +115,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output)
         return counts.Total;
     }
 
-    private static async Task<int> WaitForSocketsAsync(EdgeProcess edge, int target)
+    private static async Task<int> WaitForSocketsAsync(ProcessEdgeServer edge, int target)
     {
         var count = edge.CountSockets();
         for (var i = 0; i < 50 && count > target; i++)

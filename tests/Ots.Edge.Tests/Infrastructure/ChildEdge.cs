@@ -6,8 +6,8 @@ namespace Ots.Edge.Tests.Infrastructure;
 /// </summary>
 public static class ChildEdge
 {
-    /// <summary>Starts one with <paramref name="arguments"/>; its stdout and stderr are in <see cref="EdgeServer.Diagnostics"/>.</summary>
-    public static Task<EdgeServer> StartAsync(params string[] arguments) => EdgeServer.Mode == EdgeMode.Binary
+    /// <summary>Starts one with <paramref name="arguments"/>; its stdout and stderr are in <see cref="ProcessEdgeServer.OutputLines"/>.</summary>
+    public static Task<ProcessEdgeServer> StartAsync(params string[] arguments) => EdgeServer.Mode == EdgeMode.Binary
         ? ProcessEdgeServer.StartBinaryAsync(
             Environment.GetEnvironmentVariable(EdgeServer.BinaryVariable)!, Environment.GetEnvironmentVariable(EdgeServer.StoreVariable)!, arguments)
         : ProcessEdgeServer.StartDllAsync(Path.Combine(AppContext.BaseDirectory, "Ots.Edge.dll"), arguments, dataDirectory: null);

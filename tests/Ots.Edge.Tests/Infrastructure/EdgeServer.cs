@@ -84,15 +84,15 @@ public abstract class EdgeServer : IAsyncDisposable
     public abstract string Diagnostics { get; }
 
     /// <summary>Starts an edge in the mode of this run and returns once it listens.</summary>
-    public static Task<EdgeServer> StartAsync(EdgeServerOptions? options = null)
+    public static async Task<EdgeServer> StartAsync(EdgeServerOptions? options = null)
     {
         options ??= new EdgeServerOptions();
         string[] arguments = [.. s_commonArguments, .. options.Arguments];
         return Mode switch
         {
-            EdgeMode.InProcess => InProcessEdgeServer.StartAsync(arguments, options.DataDirectory),
-            EdgeMode.Process => ProcessEdgeServer.StartDllAsync(LocateEdgeDll(), arguments, options.DataDirectory),
-            _ => ProcessEdgeServer.StartBinaryAsync(RequireVariable(BinaryVariable), RequireVariable(StoreVariable), arguments),
+            EdgeMode.InProcess => await InProcessEdgeServer.StartAsync(arguments, options.DataDirectory),
+            EdgeMode.Process => await ProcessEdgeServer.StartDllAsync(LocateEdgeDll(), arguments, options.DataDirectory),
+            _ => await ProcessEdgeServer.StartBinaryAsync(RequireVariable(BinaryVariable), RequireVariable(StoreVariable), arguments),
         };
     }
 

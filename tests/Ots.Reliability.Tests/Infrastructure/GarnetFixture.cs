@@ -1,3 +1,5 @@
+using Ots.Edge.Tests.Infrastructure;
+
 namespace Ots.Reliability.Tests.Infrastructure;
 
 /// <summary>
@@ -7,13 +9,13 @@ namespace Ots.Reliability.Tests.Infrastructure;
 /// </summary>
 public sealed class GarnetFixture : IAsyncLifetime
 {
-    private readonly EdgeProcess?[] _edges = new EdgeProcess?[2];
+    private readonly ProcessEdgeServer?[] _edges = new ProcessEdgeServer?[2];
     private GarnetProcess? _garnet;
 
     public GarnetProcess Garnet => _garnet ?? throw new InvalidOperationException("not started");
 
     /// <summary>Shared edge 0 or 1; tests must leave it running and unharmed.</summary>
-    public async Task<EdgeProcess> SharedEdgeAsync(int index) =>
+    public async Task<ProcessEdgeServer> SharedEdgeAsync(int index) =>
         _edges[index] ??= await EdgeProcess.StartAsync(Garnet.ConnectionString, ["--header-timeout-seconds", "2", "--body-timeout-seconds", "2"]);
 
     public async Task InitializeAsync() => _garnet = await GarnetProcess.StartAsync();
