@@ -9,10 +9,6 @@ namespace Ots.Reliability.Tests.Infrastructure;
 /// <summary>One-shot requests on fresh sockets, each bounded in time: probes that must work while things break.</summary>
 public static class Probe
 {
-    /// <summary>Whether <c>GET /healthz</c> answers 200 within 2 s.</summary>
-    public static async Task<bool> IsHealthyAsync(IPEndPoint endPoint) =>
-        (await StatusAsync(endPoint, "GET /healthz HTTP/1.1\r\nHost: ots\r\nConnection: close\r\n\r\n", TimeSpan.FromSeconds(2))) == 200;
-
     /// <summary>
     /// Sends <paramref name="request"/> on a new connection and returns the status code of the first response, or 0 for no
     /// response (refused, closed, reset, or nothing within <paramref name="timeout"/>).
