@@ -12,14 +12,15 @@
 #   scripts/garnet-cluster.sh start DATADIR PORT      start one node again on its data (recovers AOF + cluster config)
 #   scripts/garnet-cluster.sh wait-ok DATADIR [SECS]  wait until every node reports cluster_state:ok (default 60 s)
 #
-# Layout: DATADIR/node-PORT/{data/ (checkpoints, AOF, nodes.conf), garnet.log, garnet.pid, args}. Each node runs
+# Layout: DATADIR/node-PORT/{data/ (checkpoints, AOF, nodes.conf), garnet.log, garnet.pid, args, garnet-auth.json}. Each node runs
 # in its own session (setsid): `dotnet garnet-server` is a launcher that starts a second dotnet process, and only
 # stopping the whole process group stops both. Garnet gossips over the client port (CLUSTER NODES shows a +10000
 # bus port that nothing listens on). Needs redis-cli (Debian: redis-tools) to form the cluster.
 # With GARNET_PASSWORD set (for every call: `start` and `wait-ok` talk to the nodes too), every node asks clients
-# for it, as docker-compose.cluster.yml's do, and the nodes' gossip presents it; redis-cli gets it through
-# REDISCLI_AUTH, and the printed configuration carries it. A MIGRATE then needs `AUTH <password>` among its
-# arguments: without, Garnet 2.2.8 answers OK and moves nothing.
+# for it, as docker-compose.cluster.yml's do, and the nodes' gossip presents it; the nodes get it in a file (0600,
+# garnet-auth.json), never on a command line, redis-cli through REDISCLI_AUTH, and the printed configuration
+# carries it. A MIGRATE then needs `AUTH <password>` among its arguments: without, Garnet 2.2.8 answers OK and moves
+# nothing.
 # GARNET_CLUSTER_START_TIMEOUT=SECS bounds the wait for each node's first PING (default 90).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +32,7 @@ if [[ -n ${GARNET_PASSWORD:-} ]]; then
 fi
 
 die() { echo "garnet-cluster: $*" >&2; exit 1; }
-usage() { sed -n '2,23p' "$0"; exit 2; }
+usage() { sed -n '2,24p' "$0"; exit 2; }
 
 node_dir() { echo "$1/node-$2"; }
 
@@ -54,9 +55,11 @@ start_node() { # datadir port: start in the background from DATADIR/node-PORT/ar
     die "the node on port $2 is already running (pid $(cat "$dir/garnet.pid"))"
   fi
   rm -f "$dir/garnet.pid"
-  # The session leader writes its own PID before exec'ing the launcher: right whether or not setsid had to fork.
+  # The session leader writes its own PID before exec'ing garnet.sh, which execs the launcher (through
+  # deploy/garnet-entrypoint.sh with GARNET_PASSWORD, the password file in the node's directory): right whether or
+  # not setsid had to fork.
   # shellcheck disable=SC2016
-  (cd "$here" && setsid bash -c 'echo $$ >"$1/garnet.pid"; shift; exec dotnet garnet-server "$@"' _ "$dir" $(cat "$dir/args")) \
+  (cd "$here" && setsid bash -c 'echo $$ >"$1/garnet.pid"; exec "$2" exec "$1" "${@:3}"' _ "$dir" "$here/scripts/garnet.sh" $(cat "$dir/args")) \
     >>"$dir/garnet.log" 2>&1 </dev/null &
   for _ in $(seq 1 50); do [[ -s $dir/garnet.pid ]] && return 0; sleep 0.1; done
   die "the node on port $2 did not start (see $dir/garnet.log)"
@@ -151,10 +154,10 @@ case "${1:-}" in
       dir=$(node_dir "$datadir" "$port")
       mkdir -p "$dir/data"
       # The production flags (scripts/garnet.sh reads them from docker-compose.yml, with --auth when GARNET_PASSWORD
-      # is set) plus cluster mode, and the credentials the nodes present to each other, as in docker-compose.cluster.yml.
-      # The file holds the password then: DATADIR is the caller's, like the data it protects.
+      # is set) plus cluster mode, and the user the nodes present to each other, as in docker-compose.cluster.yml
+      # (the password they present goes into the node's password file with the clients' one: garnet.sh exec).
       flags=$("$here/scripts/garnet.sh" args "$port" "$dir/data") || die "scripts/garnet.sh could not give the node's flags"
-      echo "$flags --cluster${GARNET_PASSWORD:+ --cluster-username default --cluster-password $GARNET_PASSWORD}" >"$dir/args"
+      echo "$flags --cluster${GARNET_PASSWORD:+ --cluster-username default}" >"$dir/args"
       ports+=("$port")
     done
 

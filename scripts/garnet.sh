@@ -1,34 +1,39 @@
 #!/usr/bin/env bash
 # A standalone Garnet from the tool manifest, with exactly the flags of docker-compose.yml's garnet service
-# (the bind address, port and data directory are substituted; the password is $GARNET_PASSWORD, and without it
-# the loopback-only Garnet runs without --auth).
-#   scripts/garnet.sh start PORT DATADIR   start in the background, wait until it answers PING, print its PID
-#   scripts/garnet.sh stop DATADIR         stop what `start` started there (by the PID it recorded)
-#   scripts/garnet.sh args PORT DATADIR    print the flags only
-#   scripts/garnet.sh ping PORT            exit 0 when the Garnet on PORT answers PING (after AUTH with the password)
+# (the bind address, port and data directory are substituted). With GARNET_PASSWORD set, Garnet starts as the compose
+# file starts it, through deploy/garnet-entrypoint.sh: --auth Password, the password in a file (DATADIR/garnet-auth.json,
+# 0600), never on a command line. Without it the loopback-only Garnet runs without --auth.
+#   scripts/garnet.sh start PORT DATADIR     start in the background, wait until it answers PING, print its PID
+#   scripts/garnet.sh stop DATADIR           stop what `start` started there (by the PID it recorded)
+#   scripts/garnet.sh args PORT DATADIR      print the flags only (they never hold the password)
+#   scripts/garnet.sh exec AUTHDIR FLAGS...  run Garnet in the foreground with FLAGS (the password file in AUTHDIR)
+#   scripts/garnet.sh ping PORT              exit 0 when the Garnet on PORT answers PING (after AUTH with the password)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 garnet_args() {
   local port=$1 dir=$2 line
   line=$(grep -E '^\s*command: \["--bind"' "$here/docker-compose.yml")
-  # The compose file's password is ${GARNET_PASSWORD:?message}, interpolated by compose: do the same, or drop --auth.
-  if [[ -n ${GARNET_PASSWORD:-} ]]; then
-    if [[ ! $GARNET_PASSWORD =~ ^[A-Za-z0-9_-]+$ ]]; then
-      echo "GARNET_PASSWORD: letters, digits, '-' and '_' only (it also goes into a StackExchange.Redis configuration)" >&2
-      return 1
-    fi
-    line=$(echo "$line" | sed -E 's/"\$\{GARNET_PASSWORD[^}]*\}"/"'"$GARNET_PASSWORD"'"/')
-  else
-    line=$(echo "$line" | sed -E 's/, "--auth", "Password", "--password", "\$\{GARNET_PASSWORD[^}]*\}"//')
-  fi
-  if [[ $line == *'${'* ]]; then
+  # Compose always asks for the password; without GARNET_PASSWORD here, drop --auth.
+  [[ -n ${GARNET_PASSWORD:-} ]] || line=${line/, \"--auth\", \"Password\"/}
+  if [[ $line == *'$'* ]]; then
     echo "docker-compose.yml's garnet command has a variable this script does not know: $line" >&2
     return 1
   fi
   # A one-line flow sequence of plain tokens: strip the brackets, quotes and commas.
   echo "$line" | sed -E 's/.*command: \[(.*)\].*/\1/; s/[",]//g' \
     | sed -E "s#(^| )0\.0\.0\.0( |$)#\1127.0.0.1\2#; s#--port 6379#--port $port#; s#--checkpointdir /data#--checkpointdir $dir#"
+}
+
+exec_garnet() { # authdir flags...: replaces this shell with Garnet (the tool manifest's, so from the repository)
+  local authdir=$1
+  shift
+  cd "$here"
+  if [[ -n ${GARNET_PASSWORD:-} ]]; then
+    GARNET_SERVER="dotnet garnet-server" GARNET_AUTH_FILE="$authdir/garnet-auth.json" \
+      exec bash "$here/deploy/garnet-entrypoint.sh" "$@"
+  fi
+  exec dotnet garnet-server "$@"
 }
 
 ping_garnet() {
@@ -50,6 +55,8 @@ ping_garnet() {
 case "${1:-}" in
   args)
     garnet_args "$2" "$3" ;;
+  exec)
+    exec_garnet "$2" "${@:3}" ;;
   ping)
     ping_garnet "$2" ;;
   start)
@@ -60,7 +67,7 @@ case "${1:-}" in
     # The tool is a launcher that starts a second dotnet process: give it its own process group to stop both.
     args=$(garnet_args "$port" "$dir")
     # shellcheck disable=SC2086
-    setsid dotnet garnet-server $args >"$dir/garnet.log" 2>&1 < /dev/null &
+    setsid "$0" exec "$dir" $args >"$dir/garnet.log" 2>&1 < /dev/null &
     echo $! >"$dir/garnet.pid"
     for _ in $(seq 1 150); do
       if ping_garnet "$port"; then cat "$dir/garnet.pid"; exit 0; fi
@@ -76,5 +83,5 @@ case "${1:-}" in
       rm -f "$dir/garnet.pid"
     fi ;;
   *)
-    sed -n '2,8p' "$0"; exit 2 ;;
+    sed -n '2,10p' "$0"; exit 2 ;;
 esac

@@ -6,9 +6,9 @@ using Ots.Testing;
 namespace Ots.Cluster.Tests;
 
 /// <summary>
-/// docker-compose.cluster.yml runs what these tests run: its nodes' flags are the ones scripts/garnet-cluster.sh gave
-/// this cluster (password included), and its health check, its one-shot cluster job and its edges' store setting work
-/// against this cluster with the password only. The lines are read from the file (<see cref="ComposeFile"/>), with
+/// docker-compose.cluster.yml runs what these tests run: its nodes' entrypoint and flags are the ones
+/// scripts/garnet-cluster.sh gave this cluster (the password in a file, on no command line), and its health check, its
+/// one-shot cluster job and its edges' store setting work against this cluster with the password only. The lines are read from the file (<see cref="ComposeFile"/>), with
 /// the compose network's addresses (172.30.0.11-13:6379) mapped to this cluster's nodes.
 /// </summary>
 [Collection(SharedCluster.Name)]
@@ -25,12 +25,17 @@ public sealed partial class ComposeClusterTests(ClusterFixture fixture)
         Assert.Equal(GarnetCluster.Primaries, nodes.Length);
 
         // What garnet-cluster.sh started (docker-compose.yml's flags through garnet.sh, plus cluster mode and auth).
-        var args = File.ReadAllText(Path.Combine(Cluster.DataDirectory, "node-" + Port(Cluster.Ports[0]), "args"));
+        var args = File.ReadAllText(Path.Combine(NodeDirectory(Cluster.Ports[0]), "args"));
         var tested = Flags(args.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal(Cluster.Password, tested["--password"]);
-        Assert.Equal(Cluster.Password, tested["--cluster-password"]);
+        Assert.Equal(("Password", "default"), (tested["--auth"], tested["--cluster-username"]));
+        Assert.DoesNotContain(Cluster.Password, args, StringComparison.Ordinal);
         foreach (var node in nodes)
         {
+            // Started as the tested nodes are: through deploy/garnet-entrypoint.sh, the password from the environment.
+            Assert.Equal(["bash", "/ots/garnet-entrypoint.sh"], Compose.Entrypoint(node));
+            Assert.Contains("./deploy/garnet-entrypoint.sh:/ots/garnet-entrypoint.sh:ro", Compose.Volumes(node));
+            Assert.Equal(Cluster.Password, Compose.Environment(node, "GARNET_PASSWORD"));
+
             var flags = Flags(Compose.Command(node));
             Assert.Equal(("0.0.0.0", "6379", "/data"), (flags["--bind"], flags["--port"], flags["--checkpointdir"]));
             Assert.Matches(@"^172\.30\.0\.1[1-3]$", flags["--cluster-announce-ip"]);
@@ -38,6 +43,23 @@ public sealed partial class ComposeClusterTests(ClusterFixture fixture)
             Assert.Equal(
                 tested.Where(f => !local.Contains(f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal),
                 flags.Where(f => !local.Contains(f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal));
+        }
+    }
+
+    [ClusterFact]
+    public void No_node_has_the_password_on_its_command_line_and_each_presents_it_to_the_others()
+    {
+        foreach (var port in Cluster.Ports)
+        {
+            var directory = NodeDirectory(port);
+            var group = int.Parse(File.ReadAllText(Path.Combine(directory, "garnet.pid")).Trim(), CultureInfo.InvariantCulture);
+            var members = ProcessGroup.Members(group);
+            Assert.True(members.Count >= 2, $"node {port}: expected the launcher and the server, found {members.Count}");
+            Assert.All(members, pid => Assert.DoesNotContain(Cluster.Password, ProcessGroup.CommandLine(pid), StringComparison.Ordinal));
+
+            var file = Path.Combine(directory, "garnet-auth.json");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            Assert.Equal($"{{\"Password\": \"{Cluster.Password}\", \"ClusterPassword\": \"{Cluster.Password}\"}}\n", File.ReadAllText(file));
         }
     }
 
@@ -77,6 +99,9 @@ public sealed partial class ComposeClusterTests(ClusterFixture fixture)
     }
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>garnet-cluster.sh's directory of the node on <paramref name="port"/> (args, garnet.pid, garnet-auth.json).</summary>
+    private string NodeDirectory(int port) => Path.Combine(Cluster.DataDirectory, "node-" + Port(port));
 
     /// <summary>The compose network's node addresses (172.30.0.1N, port 6379) as this cluster's Nth node.</summary>
     private string Local(string text) =>

@@ -8,9 +8,10 @@ namespace Ots.Reliability.Tests;
 
 /// <summary>
 /// docker-compose.yml's store is password-protected, and what the file says about it works: Garnet started with its
-/// flags (scripts/garnet.sh, which every test here uses) answers nothing without <c>AUTH</c>, the container health
-/// check passes with the password only, and the edge's <c>OTS_STORE</c> line connects. The lines are read from the
-/// file (<see cref="ComposeFile"/>), so an edit there that breaks them fails here.
+/// flags and its entrypoint (scripts/garnet.sh, which every test here uses) answers nothing without <c>AUTH</c>, has
+/// the password on no command line, the container health check passes with the password only, and the edge's
+/// <c>OTS_STORE</c> line connects. The lines are read from the file (<see cref="ComposeFile"/>), so an edit there that
+/// breaks them fails here.
 /// </summary>
 [Collection(SharedGarnet.Name)]
 public sealed class ComposeStoreTests(GarnetFixture fixture)
@@ -22,6 +23,38 @@ public sealed class ComposeStoreTests(GarnetFixture fixture)
         Assert.StartsWith("-NOAUTH", await RawCommandAsync("*2\r\n$4\r\nKEYS\r\n$1\r\n*\r\n"));
         Assert.DoesNotContain("+OK", await RawCommandAsync(Auth("not-the-password")));
         Assert.StartsWith("+OK", await RawCommandAsync(Auth(fixture.Garnet.Password)));
+    }
+
+    [Fact]
+    public void Compose_starts_Garnet_through_the_entrypoint_the_tests_run_with_no_password_in_its_flags()
+    {
+        Assert.Equal(["bash", "/ots/garnet-entrypoint.sh"], Compose.Entrypoint("garnet"));
+        Assert.Contains("./deploy/garnet-entrypoint.sh:/ots/garnet-entrypoint.sh:ro", Compose.Volumes("garnet"));
+
+        var command = string.Join(' ', Compose.Command("garnet"));
+        Assert.Contains(" --auth Password", command, StringComparison.Ordinal);
+        Assert.DoesNotContain(fixture.Garnet.Password, command, StringComparison.Ordinal);
+        Assert.Equal(fixture.Garnet.Password, Compose.Environment("garnet", "GARNET_PASSWORD"));
+    }
+
+    [Fact]
+    public void The_running_store_has_its_password_on_no_command_line_and_in_no_environment()
+    {
+        // Any user of the host reads command lines (ps). The launcher and the server it starts are both checked.
+        var members = ProcessGroup.Members(fixture.Garnet.ProcessGroup);
+        Assert.True(members.Count >= 2, "expected the launcher and the server, found " + members.Count);
+        foreach (var pid in members)
+        {
+            var commandLine = ProcessGroup.CommandLine(pid);
+            Assert.Contains("--config-import-path", commandLine, StringComparison.Ordinal);
+            Assert.DoesNotContain(fixture.Garnet.Password, commandLine, StringComparison.Ordinal);
+            Assert.DoesNotContain(fixture.Garnet.Password, ProcessGroup.Environment(pid), StringComparison.Ordinal);
+        }
+
+        // Where it is instead: a file only its owner reads.
+        var file = Path.Combine(fixture.Garnet.DataDirectory, "garnet-auth.json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.Contains(fixture.Garnet.Password, File.ReadAllText(file), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -37,6 +37,12 @@ internal sealed partial class ComposeFile
     /// <summary>A service's <c>command</c> (a sequence), interpolated.</summary>
     public IReadOnlyList<string> Command(string service) => Sequence(Service(service)["command"]);
 
+    /// <summary>A service's <c>entrypoint</c> (a sequence), interpolated.</summary>
+    public IReadOnlyList<string> Entrypoint(string service) => Sequence(Service(service)["entrypoint"]);
+
+    /// <summary>A service's <c>volumes</c> in the short syntax (<c>source:target[:mode]</c>), interpolated.</summary>
+    public IReadOnlyList<string> Volumes(string service) => Sequence(Service(service)["volumes"]);
+
     /// <summary>The script of a <c>["CMD", "bash", "-c", SCRIPT]</c> health check, interpolated.</summary>
     public string HealthCheckScript(string service)
     {

@@ -85,6 +85,9 @@ internal static class Repository
 
     public static string GarnetClusterScript => Path.Combine(Root, "scripts", "garnet-cluster.sh");
 
+    /// <summary>The compose files' Garnet entrypoint (<c>deploy/garnet-entrypoint.sh</c>), which the two scripts above run too.</summary>
+    public static string GarnetEntrypoint => Path.Combine(Root, "deploy", "garnet-entrypoint.sh");
+
     private static string FindRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)

@@ -188,7 +188,7 @@ public sealed class GarnetProcess : IAsyncDisposable
             flags=$(scripts/garnet.sh args "$2" "$3")
             [[ $4 == 1 ]] || flags=${flags/ --aof-commit-wait/}
             flags="$flags $5"
-            setsid dotnet garnet-server $flags >"$3/garnet.log" 2>&1 </dev/null &
+            setsid scripts/garnet.sh exec "$3" $flags >"$3/garnet.log" 2>&1 </dev/null &
             echo $! >"$3/garnet.pid"
             for _ in $(seq 1 150); do
               if scripts/garnet.sh ping "$2"; then
