@@ -186,7 +186,7 @@ public static class EdgeHost
                 storeDescription = "embedded Garnet, data in " + dataDirectory;
             }
 
-            multiplexer = await StoreConnection.ConnectAsync(storeConfiguration, options.StoreTimeout);
+            multiplexer = await StoreConnection.ConnectAsync(storeConfiguration, options.StoreTimeout, embeddedStore is null ? options.StorePassword : null);
             metrics = new OtsMetrics();
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(metrics);
@@ -205,6 +205,11 @@ public static class EdgeHost
                 .Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ots.Edge");
             Log.Started(logger, string.Join(", ", addresses), storeDescription);
+            foreach (var option in SecretsOnCommandLine(args))
+            {
+                Log.SecretOnCommandLine(logger, option);
+            }
+
             store.LateClaimSettled += outcome => OnLateClaim(outcome, metrics, logger);
             if (certificate is not null)
             {
@@ -221,6 +226,26 @@ public static class EdgeHost
             metrics?.Dispose();
             certificate?.Dispose();
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The options of <paramref name="args"/> that carry a secret (<c>--pepper</c>, a <c>--store</c> with
+    /// <c>password=</c>): every local user can read a command line (<c>ps</c>), not a file or the environment.
+    /// </summary>
+    internal static IEnumerable<string> SecretsOnCommandLine(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            var (name, value) = args[i].Split('=', 2) is [var n, var v] ? (n, v) : (args[i], i + 1 < args.Length ? args[i + 1] : "");
+            if (string.Equals(name, "--pepper", StringComparison.OrdinalIgnoreCase))
+            {
+                yield return "--pepper";
+            }
+            else if (string.Equals(name, "--store", StringComparison.OrdinalIgnoreCase) && value.Contains("password=", StringComparison.OrdinalIgnoreCase))
+            {
+                yield return "--store";
+            }
         }
     }
 

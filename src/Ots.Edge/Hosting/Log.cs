@@ -48,4 +48,7 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Error, "A reveal answered 503 and its claim got no reply within the reply window: if the store ran it, one secret is lost")]
     public static partial void LateClaimUnknown(ILogger logger);
+
+    [LoggerMessage(12, LogLevel.Warning, "{Option} carries a secret on the command line, which every local user can read (ps): use its environment variable or a file option instead (--help)")]
+    public static partial void SecretOnCommandLine(ILogger logger, string option);
 }

@@ -18,6 +18,12 @@ public sealed record OtsOptions
     /// <summary>A StackExchange.Redis configuration string of a remote Garnet/Redis; empty for the embedded Garnet.</summary>
     public string Store { get; init; } = "";
 
+    /// <summary>
+    /// The remote store's password read from <c>--store-password-file</c>, which overrides a <c>password=</c> in
+    /// <see cref="Store"/>; empty when none was given.
+    /// </summary>
+    public string StorePassword { get; init; } = "";
+
     /// <summary>Where the embedded Garnet keeps its AOF and checkpoints.</summary>
     public string DataDir { get; init; } = "data";
 
@@ -82,9 +88,11 @@ public sealed record OtsOptions
     public static IReadOnlyList<Setting> Settings { get; } =
     [
         new("Store", "--store", "Redis/Garnet connection string (StackExchange.Redis format); empty: embedded Garnet", "(embedded)"),
+        new("StorePasswordFile", "--store-password-file", "file whose first line is the store's password; overrides password= of --store", "(none)"),
         new("DataDir", "--data-dir", "data directory of the embedded Garnet (AOF, checkpoints)", "./data"),
         new("MaxPhraseAttempts", "--max-phrase-attempts", "wrong phrases before a secret is destroyed (1-1000)", "5"),
         new("Pepper", "--pepper", "optional server secret mixed into every key derivation, base64, at least 16 bytes", "(none)"),
+        new("PepperFile", "--pepper-file", "file holding the pepper (base64, as --pepper), instead of --pepper", "(none)"),
         new("MaxBodyBytes", "--max-body-bytes", "largest request body in bytes (1024-16777216)", "131072"),
         new("DefaultTtlSeconds", "--default-ttl-seconds", "time to live when the request names none", "604800"),
         new("MaxTtlSeconds", "--max-ttl-seconds", "longest time to live; longer requests are clamped", "604800"),
@@ -126,9 +134,10 @@ public sealed record OtsOptions
         options = new OtsOptions
         {
             Store = configuration["Store"]?.Trim() ?? "",
+            StorePassword = reader.SecretFile("StorePasswordFile"),
             DataDir = reader.Text("DataDir", "data"),
             MaxPhraseAttempts = (int)reader.Integer("MaxPhraseAttempts", 5, 1, 1000),
-            Pepper = reader.Pepper("Pepper"),
+            Pepper = reader.Pepper("Pepper", "PepperFile"),
             MaxBodyBytes = (int)reader.Integer("MaxBodyBytes", HttpLimits.DefaultMaxBodyBytes, 1024, 16 * 1024 * 1024),
             Ttl = new TtlPolicy((long)Math.Ceiling(defaultTtl.TotalMilliseconds), (long)Math.Ceiling(maxTtl.TotalMilliseconds)),
             StoreTimeout = reader.Seconds("StoreTimeoutSeconds", 2, 0.05, 60),
@@ -150,6 +159,11 @@ public sealed record OtsOptions
         if (reader.Error is null && options.Ttl.DefaultMilliseconds > options.Ttl.MaxMilliseconds)
         {
             reader.Error = "invalid DefaultTtlSeconds: it must not exceed MaxTtlSeconds";
+        }
+
+        if (reader.Error is null && options.StorePassword.Length > 0 && options.Store.Length == 0)
+        {
+            reader.Error = "--store-password-file needs --store: the embedded Garnet makes up its own password";
         }
 
         if (reader.Error is null && (options.HttpsCertificate.Length == 0) != (options.HttpsKey.Length == 0))
@@ -250,9 +264,57 @@ public sealed record OtsOptions
             return TimeSpan.FromSeconds(fallback);
         }
 
-        public byte[] Pepper(string key)
+        /// <summary>
+        /// The first line of the file named by <paramref name="key"/> ("" when none is named), for secrets that should
+        /// not be on a command line, which every local user can read (<c>ps</c>); mounted secrets end in a newline.
+        /// </summary>
+        public string SecretFile(string key)
+        {
+            var path = Text(key, "");
+            if (path.Length == 0)
+            {
+                return "";
+            }
+
+            string content;
+            try
+            {
+                content = File.ReadAllText(path);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                Fail($"cannot read {key} '{path}': {exception.Message}");
+                return "";
+            }
+
+            // Never echo the content: it is a secret.
+            var lineEnd = content.AsSpan().IndexOfAny('\r', '\n');
+            var secret = (lineEnd < 0 ? content : content[..lineEnd]).Trim();
+            if (secret.Length == 0)
+            {
+                Fail($"invalid {key} '{path}': its first line is empty");
+            }
+
+            return secret;
+        }
+
+        /// <summary>The pepper, base64, from <paramref name="key"/> or from the file named by <paramref name="fileKey"/> (not both).</summary>
+        public byte[] Pepper(string key, string fileKey)
         {
             var value = configuration[key];
+            var fromFile = SecretFile(fileKey);
+            if (fromFile.Length > 0)
+            {
+                if (!string.IsNullOrWhiteSpace(value))
+                {
+                    Fail($"{key} and {fileKey} both give the pepper: keep one");
+                    return [];
+                }
+
+                value = fromFile;
+                key = fileKey;
+            }
+
             if (string.IsNullOrWhiteSpace(value))
             {
                 return [];

@@ -27,7 +27,8 @@ public static class StoreConnection
     /// </summary>
     /// <param name="configuration">Endpoints and options; the settings below override any given there.</param>
     /// <param name="storeTimeout">Bounds connecting and each command; positive.</param>
-    public static ConfigurationOptions CreateOptions(string configuration, TimeSpan storeTimeout)
+    /// <param name="password">The store's password when it comes from elsewhere (a file); overrides <c>password=</c>.</param>
+    public static ConfigurationOptions CreateOptions(string configuration, TimeSpan storeTimeout, string? password = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(storeTimeout, TimeSpan.Zero);
@@ -56,6 +57,10 @@ public static class StoreConnection
         options.ReconnectRetryPolicy = new ExponentialRetry(deltaBackOffMilliseconds: 250, maxDeltaBackOffMilliseconds: 2000);
 
         options.ClientName = ClientName;
+        if (!string.IsNullOrEmpty(password))
+        {
+            options.Password = password;
+        }
 
         // Exception messages would otherwise carry key names, and a key carries a secret's id: keep ids out of logs.
         options.IncludeDetailInExceptions = false;
@@ -68,7 +73,8 @@ public static class StoreConnection
     /// </summary>
     /// <param name="configuration">Endpoints and options (see <see cref="CreateOptions"/>).</param>
     /// <param name="storeTimeout">Bounds connecting and each command; <see cref="DefaultTimeout"/> is a good start.</param>
+    /// <param name="password">The store's password when it comes from elsewhere (see <see cref="CreateOptions"/>).</param>
     /// <param name="log">Receives StackExchange.Redis's connection log, or <see langword="null"/>.</param>
-    public static async Task<ConnectionMultiplexer> ConnectAsync(string configuration, TimeSpan storeTimeout, TextWriter? log = null) =>
-        await ConnectionMultiplexer.ConnectAsync(CreateOptions(configuration, storeTimeout), log).ConfigureAwait(false);
+    public static async Task<ConnectionMultiplexer> ConnectAsync(string configuration, TimeSpan storeTimeout, string? password = null, TextWriter? log = null) =>
+        await ConnectionMultiplexer.ConnectAsync(CreateOptions(configuration, storeTimeout, password), log).ConfigureAwait(false);
 }
