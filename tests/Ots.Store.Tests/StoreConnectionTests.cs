@@ -29,6 +29,19 @@ public sealed class StoreConnectionTests
         Assert.Equal(45_000, options.AsyncTimeout);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1:6379", null, null)]
+    [InlineData("127.0.0.1:6379,password=in-the-string", null, "in-the-string")]
+    [InlineData("127.0.0.1:6379,password=in-the-string", "", "in-the-string")]
+    [InlineData("127.0.0.1:6379,password=in-the-string", "from,a=file", "from,a=file")]
+    [InlineData("127.0.0.1:6379", "from a file", "from a file")]
+    public void A_password_from_elsewhere_overrides_the_one_in_the_configuration(string configuration, string? password, string? expected)
+    {
+        var options = StoreConnection.CreateOptions(configuration, StoreConnection.DefaultTimeout, password);
+
+        Assert.Equal(expected, options.Password);
+    }
+
     [Fact]
     public void Bad_arguments_are_rejected()
     {
