@@ -112,7 +112,8 @@ internal static class Chart
         plot.Axes.Margins(bottom: 0, top: 0.15);
         plot.Title(panel.Title);
         plot.YLabel(panel.Unit);
-        plot.ShowLegend(Alignment.UpperRight);
+        // Beside the plot, not over it: an upper corner hides the tallest bars of the last scenario.
+        plot.ShowLegend(Edge.Right);
     }
 
     // A compact value label: 12.3k, 850, 4.2.
