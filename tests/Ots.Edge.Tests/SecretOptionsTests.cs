@@ -62,6 +62,17 @@ public sealed class SecretOptionsTests : IDisposable
     }
 
     [Fact]
+    public void The_options_never_print_their_secrets()
+    {
+        var options = Load(("Store", "g:6379,password=in-the-string"), ("StorePasswordFile", File("from-the-file\n")), ("Pepper", PepperBase64));
+
+        var printed = options.ToString() + " " + options with { DataDir = "other" };
+        Assert.DoesNotContain("in-the-string", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain("from-the-file", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain(PepperBase64, printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_pepper_comes_from_the_option_or_the_file_not_both()
     {
         using var error = new StringWriter();

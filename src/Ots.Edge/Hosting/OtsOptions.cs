@@ -84,6 +84,13 @@ public sealed record OtsOptions
     /// </summary>
     public string MetricsUrls { get; init; } = "";
 
+    /// <summary>
+    /// Names no secret. A record's generated <c>ToString</c> prints every property, and these hold the store's
+    /// password (in <see cref="Store"/> and <see cref="StorePassword"/>) and the pepper: a log line of the options
+    /// must not carry them.
+    /// </summary>
+    public override string ToString() => "OtsOptions { (not printed: they hold the store's password and the pepper) }";
+
     /// <summary>The documented settings: configuration key, command-line switch, meaning and default.</summary>
     public static IReadOnlyList<Setting> Settings { get; } =
     [
