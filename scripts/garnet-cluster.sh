@@ -12,9 +12,9 @@
 #   scripts/garnet-cluster.sh start DATADIR PORT      start one node again on its data (recovers AOF + cluster config)
 #   scripts/garnet-cluster.sh wait-ok DATADIR [SECS]  wait until every node reports cluster_state:ok (default 60 s)
 #
-# Layout: DATADIR/node-PORT/{data/ (checkpoints, AOF, nodes.conf), garnet.log, garnet.pid, args, garnet-auth.json}. Each node runs
-# in its own session (setsid): `dotnet garnet-server` is a launcher that starts a second dotnet process, and only
-# stopping the whole process group stops both. Garnet gossips over the client port (CLUSTER NODES shows a +10000
+# Layout: DATADIR/node-PORT/{data/ (checkpoints, AOF, nodes.conf), garnet.log, garnet.pid, args, garnet-auth.json}.
+# Each node runs in its own session (setsid): `dotnet garnet-server` is a launcher that starts a second dotnet
+# process, and only stopping the whole process group stops both. Garnet gossips over the client port (CLUSTER NODES shows a +10000
 # bus port that nothing listens on). Needs redis-cli (Debian: redis-tools) to form the cluster.
 # With GARNET_PASSWORD set (for every call: `start` and `wait-ok` talk to the nodes too), every node asks clients
 # for it, as docker-compose.cluster.yml's do, and the nodes' gossip presents it; the nodes get it in a file (0600,
