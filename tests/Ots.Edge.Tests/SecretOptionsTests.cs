@@ -125,10 +125,5 @@ public sealed class SecretOptionsTests : IDisposable
         return options;
     }
 
-    private string File(string content)
-    {
-        var path = Path.Combine(_directory.Path, Guid.NewGuid().ToString("N"));
-        System.IO.File.WriteAllText(path, content);
-        return path;
-    }
+    private string File(string content) => _directory.WriteFile(content);
 }

@@ -53,10 +53,5 @@ public sealed class StorePasswordFileTests(GarnetFixture fixture) : IDisposable
         Assert.DoesNotContain(edge.OutputLines, line => line.Contains(Wrong, StringComparison.Ordinal));
     }
 
-    private string PasswordFile(string content)
-    {
-        var path = Path.Combine(_directory.Path, Guid.NewGuid().ToString("N"));
-        File.WriteAllText(path, content);
-        return path;
-    }
+    private string PasswordFile(string content) => _directory.WriteFile(content);
 }

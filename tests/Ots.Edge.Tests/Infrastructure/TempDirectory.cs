@@ -10,6 +10,14 @@ public sealed class TempDirectory : IDisposable
 
     public string Path { get; }
 
+    /// <summary>Writes <paramref name="content"/> to a new file with a fresh name in this directory and returns its path.</summary>
+    public string WriteFile(string content)
+    {
+        var path = System.IO.Path.Combine(Path, Guid.NewGuid().ToString("N"));
+        File.WriteAllText(path, content);
+        return path;
+    }
+
     public void Dispose()
     {
         try
