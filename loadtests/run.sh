@@ -62,10 +62,8 @@ mkdir -p "$work/logs"
 
 # --- cleanup: everything this script started, by PID -------------------------------------------------------
 pids=()
-sampler=""
 garnet_dir=""
 cleanup() {
-  [[ -n $sampler ]] && kill "$sampler" 2>/dev/null
   stop_pids "${pids[@]}"
   if [[ -n $garnet_dir ]]; then
     "$root/scripts/garnet.sh" stop "$garnet_dir" || true
@@ -185,18 +183,14 @@ session_ticks() {
 }
 garnet_session() { cat "$garnet_dir/garnet.pid" 2>/dev/null || echo 0; }
 
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# Peak RSS of a measured run, from the kernel: writing 5 to /proc/PID/clear_refs resets the process's high-water mark
+# (VmHWM) to its current RSS, and VmHWM afterwards is the exact peak in between. Nothing runs during the
+# measurement: an earlier version sampled VmRSS every 100 ms from a bash loop, and those forks (awk, sleep), waking
+# 20 times a second on the 2 cores the servers and Garnet share, cost every server 25-35 % of its requests/s (the
+# servers are latency-bound at 32 connections, so each preemption stalls a whole store round trip).
+peak_rss_reset() { echo 5 2>/dev/null >"/proc/$1/clear_refs"; }
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-
-# Samples the server's RSS every 100 ms into FILE (the highest value seen) until killed.
-sample_rss() {
-  local target=$1 file=$2 peak=0 now
-  while kill -0 "$target" 2>/dev/null; do
-    now=$(rss_kib "$target")
-    (( now > peak )) && { peak=$now; echo "$peak" >"$file"; }
-    sleep 0.1
-  done
-}
+peak_rss_scope=run
 
 failures=0
 wrk_run() { # server scenario seconds output [script args...]
@@ -215,25 +209,22 @@ measure() { # server scenario rep [script args...]
   if (( rep == 1 && warmup_s > 0 )) && [[ $scenario != reveal-only ]]; then
     wrk_run "$server" "$scenario" "$warmup_s" "$work/logs/$tag.warmup.txt" || true
   fi
-  local rss_file="$work/logs/$tag.rss"
-  echo 0 >"$rss_file"
-  sample_rss "${pid[$server]}" "$rss_file" &
-  sampler=$!
+  if ! peak_rss_reset "${pid[$server]}"; then
+    # Not allowed here (clear_refs needs the process's owner or CAP_SYS_ADMIN): the peak since the server started.
+    [[ $peak_rss_scope == lifetime ]] || log "cannot reset the peak RSS of ${label[$server]}: reporting peaks since start"
+    peak_rss_scope=lifetime
+  fi
   local server_cpu0 garnet_cpu0 server_cpu1 garnet_cpu1
   server_cpu0=$(cpu_ticks "${pid[$server]}")
   garnet_cpu0=$(session_ticks "$(garnet_session)")
   wrk_run "$server" "$scenario" "$measure_s" "$work/logs/$tag.txt" "$@" || status=$?
   server_cpu1=$(cpu_ticks "${pid[$server]}")
   garnet_cpu1=$(session_ticks "$(garnet_session)")
-  kill "$sampler" 2>/dev/null || true
-  wait "$sampler" 2>/dev/null || true
-  sampler=""
 
   local line
   line=$(grep -m1 '^OTS_RESULT ' "$work/logs/$tag.txt" | cut -d' ' -f2- || true)
-  local rss hwm
-  rss=$(cat "$rss_file")
-  hwm=$(hwm_kib "${pid[$server]}")
+  local rss
+  rss=$(hwm_kib "${pid[$server]}")
   if [[ -z $line ]]; then
     log "$scenario on ${label[$server]}: wrk failed (exit $status):"
     tail -5 "$work/logs/$tag.txt"
@@ -250,8 +241,8 @@ measure() { # server scenario rep [script args...]
     fi
     grep -m1 -E "^$scenario: " "$work/logs/$tag.txt" | sed "s/^/[${label[$server]}] /" || true
   fi
-  printf '{"kind":"wrk","server":"%s","label":"%s","scenario":"%s","rep":%s,"rss_peak_kib":%s,"hwm_kib":%s,"server_cpu_s":%s,"garnet_cpu_s":%s,"result":%s}\n' \
-    "$server" "${label[$server]}" "$scenario" "$rep" "${rss:-0}" "${hwm:-0}" \
+  printf '{"kind":"wrk","server":"%s","label":"%s","scenario":"%s","rep":%s,"rss_peak_kib":%s,"server_cpu_s":%s,"garnet_cpu_s":%s,"result":%s}\n' \
+    "$server" "${label[$server]}" "$scenario" "$rep" "${rss:-0}" \
     "$(awk -v t=$((server_cpu1 - server_cpu0)) -v hz="$clock_ticks" 'BEGIN { printf "%.3f", t / hz }')" \
     "$(awk -v t=$((garnet_cpu1 - garnet_cpu0)) -v hz="$clock_ticks" 'BEGIN { printf "%.3f", t / hz }')" \
     "$line" >>"$raw"
@@ -356,11 +347,11 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 edge_size=$(stat -c %s "$edge_binary")
 twin_aot_size=0
 [[ $twin_aot == 1 ]] && twin_aot_size=$(stat -c %s "$bin/twin-aot/Twin")
-printf '{"kind":"meta","name":"%s","quick":%s,"started_at":"%s","commit":"%s","dirty":%s,"cores":%s,"load_before":"%s","load_after":"%s","connections":%s,"reused_binaries":%s,"wrk_threads":1,"warmup_s":%s,"measure_s":%s,"reps":%s,"garnet_flags":"%s","garnet_data":"%s","edge_binary_bytes":%s,"twin_aot_binary_bytes":%s,"failures":%s}\n' \
+printf '{"kind":"meta","name":"%s","quick":%s,"started_at":"%s","commit":"%s","dirty":%s,"cores":%s,"load_before":"%s","load_after":"%s","connections":%s,"reused_binaries":%s,"wrk_threads":1,"warmup_s":%s,"measure_s":%s,"reps":%s,"garnet_flags":"%s","garnet_data":"%s","edge_binary_bytes":%s,"twin_aot_binary_bytes":%s,"peak_rss":"%s","failures":%s}\n' \
   "$name" "$([[ $quick == 1 ]] && echo true || echo false)" "$started_at" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   "$([[ -n $(git status --porcelain -- src 2>/dev/null) ]] && echo true || echo false)" "$(nproc)" "$load_before" "$load_after" \
   "$connections" "$([[ $reuse == 1 ]] && echo true || echo false)" "$warmup_s" "$measure_s" "$reps" "$("$root/scripts/garnet.sh" args "$garnet_port" "$garnet_dir" | sed "s#$garnet_dir#DIR#; s#$garnet_port#PORT#")" \
-  "$([[ $garnet_dir == /dev/shm/* ]] && echo tmpfs || echo disk)" "$edge_size" "$twin_aot_size" "$failures" >>"$raw"
+  "$([[ $garnet_dir == /dev/shm/* ]] && echo tmpfs || echo disk)" "$edge_size" "$twin_aot_size" "$peak_rss_scope" "$failures" >>"$raw"
 
 # --- the report ---------------------------------------------------------------------------------------------------
 log "writing $results/$name.{json,md,png}"

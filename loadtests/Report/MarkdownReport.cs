@@ -50,6 +50,7 @@ internal static class MarkdownReport
         }
 
         text.Append("\nRatios, edge / other (req/s: above 1 the edge serves more; p99: below 1 the edge answers sooner). ");
+        text.Append("In brackets, the lowest and highest of the repetitions' own ratios (each repetition runs every server once, seconds apart): how far the noise of this machine moves a ratio. ");
         text.Append("edge/floor: the share of the edge's own HTTP ceiling a scenario reaches; edge/store: the share of what the store alone sustains for the commands of that scenario.\n\n");
         var others = results.Servers.Where(s => s.Id != "edge").ToList();
         text.Append("| scenario |");
@@ -72,7 +73,7 @@ internal static class MarkdownReport
             text.Append(s_invariant, $"| {scenario} |");
             foreach (var (id, _) in others)
             {
-                text.Append(s_invariant, $" {Format(ratios, "edge/" + id + " rps")} | {Format(ratios, "edge/" + id + " p99")} |");
+                text.Append(s_invariant, $" {Format(ratios, "edge/" + id + " rps")}{Spread(Ratios.PerRep(results, scenario, id))} | {Format(ratios, "edge/" + id + " p99")} |");
             }
 
             text.Append(s_invariant, $" {Format(ratios, "edge/floor rps")} | {Format(ratios, "edge/store ceiling rps")} |\n");
@@ -109,7 +110,9 @@ internal static class MarkdownReport
             text.Append(s_invariant, $", AOT twin binary {Mib(meta["twin_aot_binary_bytes"])} MiB");
         }
 
-        text.Append(". Peak RSS: the highest VmRSS sampled every 100 ms during the measured run.\n");
+        text.Append((string?)meta["peak_rss"] == "lifetime"
+            ? ". Peak RSS: the kernel's high-water mark (VmHWM) since the server started (resetting it per run was not allowed here).\n"
+            : ". Peak RSS: the kernel's high-water mark (VmHWM), reset before each measured run (`/proc/PID/clear_refs`), so nothing samples during one.\n");
 
         var notes = results.Runs.Where(r => r.Note.Length > 0 || r.Unexpected != 0 || r.SocketErrors != 0).ToList();
         text.Append("\nStatuses per run: ");
@@ -130,6 +133,9 @@ internal static class MarkdownReport
 
     private static string PerRep(Run run) =>
         run.RpsPerRep.Length > 1 ? " (" + string.Join(", ", run.RpsPerRep.Select(r => r.ToString("N0", s_invariant))) + ")" : "";
+
+    private static string Spread(double[] perRep) =>
+        perRep.Length > 1 ? string.Create(s_invariant, $" ({perRep.Min():F2}-{perRep.Max():F2})") : "";
 
     private static string Format(Dictionary<string, double> ratios, string name) =>
         ratios.TryGetValue(name, out var value) && double.IsFinite(value) ? value.ToString("F2", s_invariant) : "-";

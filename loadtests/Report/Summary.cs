@@ -48,6 +48,15 @@ internal static class Summary
                 ratios[ratio.Name] = Round(ratio.Value, 2);
             }
 
+            foreach (var (id, _) in results.Servers.Where(s => s.Id != "edge"))
+            {
+                var perRep = Ratios.PerRep(results, name, id);
+                if (perRep.Length > 0)
+                {
+                    ratios["edge/" + id + " rps per rep"] = new JsonArray(perRep.Select(r => (JsonNode?)Round(r, 2)).ToArray());
+                }
+            }
+
             scenarios.Add(new JsonObject
             {
                 ["scenario"] = name,
@@ -125,5 +134,23 @@ internal static class Ratios
         {
             yield return ("edge/store ceiling rps", edge.Rps / ceiling);
         }
+    }
+
+    /// <summary>
+    /// The edge's requests/s over <paramref name="other"/>'s, repetition by repetition: run.sh runs every server
+    /// once per repetition, in alternating order (ABC, CBA, ...), so each pair was measured seconds apart, under much
+    /// the same load from the rest of the machine. Their spread shows how much of a ratio is noise. Empty when
+    /// there is a single repetition.
+    /// </summary>
+    public static double[] PerRep(Results results, string scenario, string other)
+    {
+        var edge = results.Find(scenario, "edge");
+        var run = results.Find(scenario, other);
+        if (edge is null || run is null || edge.RpsPerRep.Length < 2 || edge.RpsPerRep.Length != run.RpsPerRep.Length)
+        {
+            return [];
+        }
+
+        return edge.RpsPerRep.Zip(run.RpsPerRep, (e, o) => e / o).ToArray();
     }
 }
