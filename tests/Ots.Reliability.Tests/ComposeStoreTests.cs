@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
-using Ots.Edge.Store;
 using Ots.Reliability.Tests.Infrastructure;
 using Ots.Testing;
 
@@ -36,20 +35,6 @@ public sealed class ComposeStoreTests(GarnetFixture fixture)
         Assert.Contains(" --auth Password", command, StringComparison.Ordinal);
         Assert.DoesNotContain(fixture.Garnet.Password, command, StringComparison.Ordinal);
         Assert.Equal(fixture.Garnet.Password, Compose.Environment("garnet", "GARNET_PASSWORD"));
-    }
-
-    [Fact]
-    public void Compose_checkpoints_every_minute_like_the_embedded_store()
-    {
-        // A checkpoint holds writes up for a time that grows with what was written since the last one (README,
-        // "Recommended Garnet flags": ~2 s after 5 minutes under load), so the interval stays short.
-        var command = Compose.Command("garnet").ToList();
-        var flag = command.IndexOf("--checkpoint-freq");
-        Assert.InRange(flag, 0, command.Count - 2);
-        var interval = TimeSpan.FromSeconds(int.Parse(command[flag + 1], CultureInfo.InvariantCulture));
-
-        Assert.Equal(TimeSpan.FromMinutes(1), interval);
-        Assert.Equal(interval, new EmbeddedGarnetOptions { DataDirectory = "unused" }.CheckpointInterval);
     }
 
     [Fact]
