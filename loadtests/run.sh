@@ -185,8 +185,8 @@ garnet_session() { cat "$garnet_dir/garnet.pid" 2>/dev/null || echo 0; }
 
 # Peak RSS of a measured run, from the kernel: writing 5 to /proc/PID/clear_refs resets the process's high-water mark
 # (VmHWM) to its current RSS, and VmHWM afterwards is the exact peak in between. Nothing runs during the
-# measurement: an earlier version sampled VmRSS every 100 ms from a bash loop, and those forks (awk, sleep), waking
-# 20 times a second on the 2 cores the servers and Garnet share, cost every server 25-35 % of its requests/s (the
+# measurement: an earlier version sampled VmRSS every 100 ms from a bash loop, and its forks (awk, sleep), 20 a
+# second on the 2 cores the servers and Garnet share, cost every server a quarter to a third of its requests/s (the
 # servers are latency-bound at 32 connections, so each preemption stalls a whole store round trip).
 peak_rss_reset() { echo 5 2>/dev/null >"/proc/$1/clear_refs"; }
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
