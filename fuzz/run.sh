@@ -6,10 +6,12 @@
 # as base64 below); 2 the fuzzer could not be built or run (missing clang/libFuzzer runtime, restore failure).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 seconds=${1:-60}
 shift || true
 work=${OTS_FUZZ_WORK:-$(mktemp -d -t ots-fuzz.XXXXXX)}
 mkdir -p "$work/corpus" "$work/artifacts"
+work=$(cd "$work" && pwd)
 infra() { echo "fuzz: $*" >&2; exit 2; }
 
 # The driver: libfuzzer-dotnet (vendored, MIT) linked with clang's libFuzzer (Debian: clang + libclang-rt-14-dev).
@@ -32,12 +34,16 @@ dotnet tool restore >/dev/null || infra "dotnet tool restore failed"
 dotnet sharpfuzz "$work/bin/Ots.Protocol.dll" >"$work/instrument.log" 2>&1 ||
   { cat "$work/instrument.log" >&2; infra "SharpFuzz could not instrument Ots.Protocol.dll"; }
 
-"$work/libfuzzer-dotnet" --target_path=dotnet --target_arg="$work/bin/Ots.Fuzz.dll" \
-  -max_total_time="$seconds" -timeout=30 -dict=fuzz/http.dict -artifact_prefix="$work/artifacts/" \
-  -print_final_stats=1 "$@" "$work/corpus" 2>&1 | tee "$work/fuzz.log" | grep -vE '^#[0-9]+\s+(NEW|REDUCE|pulse)'
+# Run from the work directory: with -jobs=N, libFuzzer writes each job's output to fuzz-<job>.log in the current
+# directory, which would otherwise be the repository's root (it also prints each log when its job ends).
+rm -f "$work"/fuzz-*.log
+(cd "$work" && exec ./libfuzzer-dotnet --target_path=dotnet --target_arg="$work/bin/Ots.Fuzz.dll" \
+  -max_total_time="$seconds" -timeout=30 -dict="$root/fuzz/http.dict" -artifact_prefix="$work/artifacts/" \
+  -print_final_stats=1 "$@" "$work/corpus") 2>&1 | tee "$work/fuzz.log" | grep -vE '^#[0-9]+\s+(NEW|REDUCE|pulse)'
 fuzz_status=${PIPESTATUS[0]}
 
-execs=$(grep -E '^stat::number_of_executed_units' "$work/fuzz.log" | awk '{print $2}')
+# Executions of every job (one, or N with -jobs=N).
+execs=$(awk '/^stat::number_of_executed_units/ { n += $2; seen = 1 } END { if (seen) print n }' "$work/fuzz.log")
 found=$(find "$work/artifacts" -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | sort)
 echo "fuzz: ${execs:-0} executions in ${seconds} s, corpus $(ls "$work/corpus" | wc -l) inputs, libFuzzer exit $fuzz_status, work dir $work"
 if [[ -n $found ]]; then
