@@ -22,7 +22,7 @@ garnet_args() {
   fi
   # A one-line flow sequence of plain tokens: strip the brackets, quotes and commas.
   echo "$line" | sed -E 's/.*command: \[(.*)\].*/\1/; s/[",]//g' \
-    | sed -E "s#(^| )0\.0\.0\.0( |$)#\1127.0.0.1\2#; s#--port 6379#--port $port#; s#--checkpointdir /data#--checkpointdir $dir#"
+    | sed -E "s#(^| )0\.0\.0\.0( |$)#\1127.0.0.1\2#; s#--port 6379#--port $port#; s#--checkpointdir /data#--checkpointdir $dir#; s#--logdir /data#--logdir $dir#"
 }
 
 exec_garnet() { # authdir flags...: replaces this shell with Garnet (the tool manifest's, so from the repository)

@@ -37,9 +37,9 @@ public sealed partial class ComposeClusterTests(ClusterFixture fixture)
             Assert.Equal(Cluster.Password, Compose.Environment(node, "GARNET_PASSWORD"));
 
             var flags = Flags(Compose.Command(node));
-            Assert.Equal(("0.0.0.0", "6379", "/data"), (flags["--bind"], flags["--port"], flags["--checkpointdir"]));
+            Assert.Equal(("0.0.0.0", "6379", "/data", "/data"), (flags["--bind"], flags["--port"], flags["--checkpointdir"], flags["--logdir"]));
             Assert.Matches(@"^172\.30\.0\.1[1-3]$", flags["--cluster-announce-ip"]);
-            string[] local = ["--bind", "--port", "--checkpointdir", "--cluster-announce-ip"];
+            string[] local = ["--bind", "--port", "--checkpointdir", "--logdir", "--cluster-announce-ip"];
             Assert.Equal(
                 tested.Where(f => !local.Contains(f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal),
                 flags.Where(f => !local.Contains(f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal));
