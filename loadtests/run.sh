@@ -350,7 +350,7 @@ twin_aot_size=0
 printf '{"kind":"meta","name":"%s","quick":%s,"started_at":"%s","commit":"%s","dirty":%s,"cores":%s,"load_before":"%s","load_after":"%s","connections":%s,"reused_binaries":%s,"wrk_threads":1,"warmup_s":%s,"measure_s":%s,"reps":%s,"garnet_flags":"%s","garnet_data":"%s","edge_binary_bytes":%s,"twin_aot_binary_bytes":%s,"peak_rss":"%s","failures":%s}\n' \
   "$name" "$([[ $quick == 1 ]] && echo true || echo false)" "$started_at" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   "$([[ -n $(git status --porcelain -- src 2>/dev/null) ]] && echo true || echo false)" "$(nproc)" "$load_before" "$load_after" \
-  "$connections" "$([[ $reuse == 1 ]] && echo true || echo false)" "$warmup_s" "$measure_s" "$reps" "$("$root/scripts/garnet.sh" args "$garnet_port" "$garnet_dir" | sed "s#$garnet_dir#DIR#; s#$garnet_port#PORT#")" \
+  "$connections" "$([[ $reuse == 1 ]] && echo true || echo false)" "$warmup_s" "$measure_s" "$reps" "$("$root/scripts/garnet.sh" args "$garnet_port" "$garnet_dir" | sed "s#$garnet_dir#DIR#g; s#$garnet_port#PORT#")" \
   "$([[ $garnet_dir == /dev/shm/* ]] && echo tmpfs || echo disk)" "$edge_size" "$twin_aot_size" "$peak_rss_scope" "$failures" >>"$raw"
 
 # --- the report ---------------------------------------------------------------------------------------------------
