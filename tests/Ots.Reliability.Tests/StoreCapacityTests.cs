@@ -63,10 +63,12 @@ public sealed class StoreCapacityTests(ITestOutputHelper output)
     [Fact]
     public async Task Expired_secrets_leave_the_store_log_on_disk()
     {
-        // Compose's flags, its periodic tasks sped up from minutes to every second (one that is off stays off, so this
-        // fails if compose turns the scan off), and a 16 MiB log in memory with 4 MiB segments, compacted beyond four.
+        // Compose's flags, its periodic tasks sped up from minutes to every second (one that is off, 0 or -1, stays off,
+        // so this fails if compose turns the scan off), and a 16 MiB log in memory with 4 MiB segments, compacted
+        // beyond four.
         var garnetFlags = Compose.Command("garnet");
-        var periodic = string.Concat(s_periodicFlags.Select(flag => $" {flag} {(FlagValue(garnetFlags, flag) == "0" ? "0" : "1")}"));
+        var periodic = string.Concat(s_periodicFlags.Select(flag =>
+            $" {flag} {Math.Min(int.Parse(FlagValue(garnetFlags, flag), CultureInfo.InvariantCulture), 1).ToString(CultureInfo.InvariantCulture)}"));
         await using var garnet = await GarnetProcess.StartAsync(extraFlags: "--memory 16m --page 1m --segment 4m --compaction-max-segments 4" + periodic);
         await using var edge = await EdgeProcess.StartAsync(garnet.ConnectionString, ["--store-timeout-seconds", "5"]);
         using var client = edge.CreateClient(maxConnections: 8);
