@@ -175,6 +175,8 @@ public sealed partial class EmbeddedGarnet : IDisposable
         CompactionMaxSegments = options.CompactionMaxSegments,
 
         // Expired keys are otherwise removed only when read, and most secrets are never read after they expire.
+        // Compaction does not remove them either: it copies an expired record forward like a live one (Garnet 2.2.8),
+        // to the in-memory end of the log this scan covers. Without the scan they would stay on disk for good.
         ExpiredKeyDeletionScanFrequencySecs = Seconds(options.ExpiredKeyScanInterval, off: -1),
     };
 
