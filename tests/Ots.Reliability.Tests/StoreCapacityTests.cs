@@ -96,7 +96,8 @@ public sealed class StoreCapacityTests(ITestOutputHelper output)
             await Task.Delay(500);
         }
 
-        output.WriteLine($"{Waves * PerWave} expired secrets of {s_filler.Length / 1024} KiB written; log on disk after {deadline.Elapsed}: {onDisk / (1024 * 1024)} MiB");
+        output.WriteLine(
+            $"{Waves * PerWave} expired secrets of {s_filler.Length / 1024} KiB written; log on disk after {deadline.Elapsed}: {onDisk / (1024 * 1024)} MiB");
         Assert.True(onDisk < Bound, $"{onDisk / (1024 * 1024)} MiB of log still on disk after {deadline.Elapsed}: expired secrets are kept");
 
         Assert.Equal(404, (await client.RevealAsync(expired!, "filler")).Code);
