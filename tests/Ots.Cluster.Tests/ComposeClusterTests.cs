@@ -26,7 +26,7 @@ public sealed partial class ComposeClusterTests(ClusterFixture fixture)
 
         // What garnet-cluster.sh started (docker-compose.yml's flags through garnet.sh, plus cluster mode and auth).
         var args = File.ReadAllText(Path.Combine(NodeDirectory(Cluster.Ports[0]), "args"));
-        var tested = Flags(args.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        var tested = ComposeFile.Flags(args.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(("Password", "default"), (tested["--auth"], tested["--cluster-username"]));
         Assert.DoesNotContain(Cluster.Password, args, StringComparison.Ordinal);
         foreach (var node in nodes)
@@ -36,7 +36,7 @@ public sealed partial class ComposeClusterTests(ClusterFixture fixture)
             Assert.Contains("./deploy/garnet-entrypoint.sh:/ots/garnet-entrypoint.sh:ro", Compose.Volumes(node));
             Assert.Equal(Cluster.Password, Compose.Environment(node, "GARNET_PASSWORD"));
 
-            var flags = Flags(Compose.Command(node));
+            var flags = ComposeFile.Flags(Compose.Command(node));
             Assert.Equal(("0.0.0.0", "6379", "/data", "/data"), (flags["--bind"], flags["--port"], flags["--checkpointdir"], flags["--logdir"]));
             Assert.Matches(@"^172\.30\.0\.1[1-3]$", flags["--cluster-announce-ip"]);
             string[] local = ["--bind", "--port", "--checkpointdir", "--logdir", "--cluster-announce-ip"];
@@ -106,21 +106,6 @@ public sealed partial class ComposeClusterTests(ClusterFixture fixture)
     /// <summary>The compose network's node addresses (172.30.0.1N, port 6379) as this cluster's Nth node.</summary>
     private string Local(string text) =>
         ComposeNode().Replace(text, m => GarnetCluster.Host + m.Groups["sep"].Value + Port(Cluster.Ports[m.Groups["n"].Value[0] - '1']));
-
-    /// <summary>Command-line tokens as flag → value (<c>""</c> for a flag without one).</summary>
-    private static Dictionary<string, string> Flags(IReadOnlyList<string> tokens)
-    {
-        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < tokens.Count; i++)
-        {
-            var flag = tokens[i];
-            Assert.StartsWith("--", flag, StringComparison.Ordinal);
-            var hasValue = i + 1 < tokens.Count && !tokens[i + 1].StartsWith("--", StringComparison.Ordinal);
-            Assert.True(flags.TryAdd(flag, hasValue ? tokens[++i] : ""), flag + " is given twice");
-        }
-
-        return flags;
-    }
 
     [GeneratedRegex(@"172\.30\.0\.1(?<n>[1-3])(?<sep>:| -p )6379")]
     private static partial Regex ComposeNode();

@@ -66,9 +66,9 @@ public sealed class StoreCapacityTests(ITestOutputHelper output)
         // Compose's flags, its periodic tasks sped up from minutes to every second (one that is off, 0 or -1, stays off,
         // so this fails if compose turns the scan off), and a 16 MiB log in memory with 4 MiB segments, compacted
         // beyond four.
-        var garnetFlags = Compose.Command("garnet");
+        var composeFlags = ComposeFile.Flags(Compose.Command("garnet"));
         var periodic = string.Concat(s_periodicFlags.Select(flag =>
-            $" {flag} {Math.Min(int.Parse(FlagValue(garnetFlags, flag), CultureInfo.InvariantCulture), 1).ToString(CultureInfo.InvariantCulture)}"));
+            $" {flag} {Math.Min(int.Parse(composeFlags[flag], CultureInfo.InvariantCulture), 1).ToString(CultureInfo.InvariantCulture)}"));
         await using var garnet = await GarnetProcess.StartAsync(extraFlags: "--memory 16m --page 1m --segment 4m --compaction-max-segments 4" + periodic);
         await using var edge = await EdgeProcess.StartAsync(garnet.ConnectionString, ["--store-timeout-seconds", "5"]);
         using var client = edge.CreateClient(maxConnections: 8);
@@ -106,13 +106,6 @@ public sealed class StoreCapacityTests(ITestOutputHelper output)
     }
 
     private static ComposeFile Compose { get; } = ComposeFile.Load("docker-compose.yml", "unused");
-
-    private static string FlagValue(IReadOnlyList<string> flags, string flag)
-    {
-        var at = flags.ToList().IndexOf(flag);
-        Assert.True(at >= 0 && at + 1 < flags.Count, $"docker-compose.yml's garnet command has no {flag}");
-        return flags[at + 1];
-    }
 
     private static long LogOnDisk(GarnetProcess garnet) =>
         Directory.GetFiles(garnet.DataDirectory, "hlog*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);

@@ -74,6 +74,32 @@ internal sealed partial class ComposeFile
         return interpolated.Replace("\0", "$", StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A command line of <c>--flag [value]</c> tokens, such as Garnet's in a <see cref="Command"/>, as flag → value
+    /// (<c>""</c> for a flag without one). A token that is not a flag where one belongs, or a flag given twice, is an
+    /// error: these files give each flag once.
+    /// </summary>
+    public static Dictionary<string, string> Flags(IReadOnlyList<string> tokens)
+    {
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var flag = tokens[i];
+            if (!flag.StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"'{flag}' where a flag belongs: " + string.Join(' ', tokens));
+            }
+
+            var hasValue = i + 1 < tokens.Count && !tokens[i + 1].StartsWith("--", StringComparison.Ordinal);
+            if (!flags.TryAdd(flag, hasValue ? tokens[++i] : ""))
+            {
+                throw new InvalidOperationException(flag + " is given twice");
+            }
+        }
+
+        return flags;
+    }
+
     private YamlMappingNode Service(string name) => (YamlMappingNode)_services[name];
 
     private string[] Sequence(YamlNode node) =>
