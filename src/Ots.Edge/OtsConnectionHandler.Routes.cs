@@ -16,14 +16,17 @@ namespace Ots.Edge;
 
 /// <summary>
 /// Layout of the per-connection buffer that holds one request's key material between the synchronous crypto
-/// and the store round trip: raw key (id ‖ k) ‖ AES key ‖ record tag. Wiped after every request.
+/// and the store round trip: raw key (id ‖ k) ‖ AES key ‖ record tag, then the AES key and record tag derived under
+/// the previous pepper (used only while one is configured). Wiped after every request.
 /// </summary>
 internal static class KeyMaterial
 {
     public const int RawKeyOffset = 0;
     public const int AesKeyOffset = SecretKey.RawLength;
     public const int TagOffset = AesKeyOffset + KeyDerivation.AesKeyLength;
-    public const int Length = TagOffset + KeyDerivation.RecordTagLength;
+    public const int PreviousAesKeyOffset = TagOffset + KeyDerivation.RecordTagLength;
+    public const int PreviousTagOffset = PreviousAesKeyOffset + KeyDerivation.AesKeyLength;
+    public const int Length = PreviousTagOffset + KeyDerivation.RecordTagLength;
 
     public static Memory<byte> Id(byte[] material) => material.AsMemory(RawKeyOffset, SecretKey.IdLength);
 
@@ -34,6 +37,12 @@ internal static class KeyMaterial
     public static Span<byte> Derived(byte[] material) => material.AsSpan(AesKeyOffset, KeyDerivation.OutputLength);
 
     public static ReadOnlySpan<byte> AesKey(byte[] material) => material.AsSpan(AesKeyOffset, KeyDerivation.AesKeyLength);
+
+    public static Memory<byte> PreviousTag(byte[] material) => material.AsMemory(PreviousTagOffset, KeyDerivation.RecordTagLength);
+
+    public static Span<byte> PreviousDerived(byte[] material) => material.AsSpan(PreviousAesKeyOffset, KeyDerivation.OutputLength);
+
+    public static ReadOnlySpan<byte> PreviousAesKey(byte[] material) => material.AsSpan(PreviousAesKeyOffset, KeyDerivation.AesKeyLength);
 }
 
 /// <content>Routing and the two API routes.</content>
@@ -214,6 +223,11 @@ internal sealed partial class OtsConnectionHandler
             }
 
             KeyDerivation.Derive(KeyMaterial.RawKey(material), scratch.AsSpan(0, phraseLength), _options.Pepper, KeyMaterial.Derived(material));
+            if (_options.PreviousPepper is { } previousPepper)
+            {
+                // A pepper rotation: a secret created before it lives under the tag the previous pepper derives.
+                KeyDerivation.Derive(KeyMaterial.RawKey(material), scratch.AsSpan(0, phraseLength), previousPepper, KeyMaterial.PreviousDerived(material));
+            }
         }
         finally
         {
@@ -230,12 +244,14 @@ internal sealed partial class OtsConnectionHandler
         var started = Stopwatch.GetTimestamp();
         try
         {
-            using var result = await _store.RevealAsync(KeyMaterial.Id(material), KeyMaterial.Tag(material));
+            var previousTag = _options.PreviousPepper is null ? default : KeyMaterial.PreviousTag(material);
+            using var result = await _store.RevealAsync(KeyMaterial.Id(material), KeyMaterial.Tag(material), previousTag);
             _metrics.StoreCompleted(OtsMetrics.StoreOperation.Reveal, started);
             switch (result.Outcome)
             {
                 case RevealOutcome.Revealed:
-                    return WriteRevealed(result.Record.Span, material, connection, output);
+                    var aesKey = result.UnderPreviousTag ? KeyMaterial.PreviousAesKey(material) : KeyMaterial.AesKey(material);
+                    return WriteRevealed(result.Record.Span, aesKey, KeyMaterial.Id(material).Span, connection, output);
                 case RevealOutcome.WrongPhrase:
                     _limiter.RecordFailure(client);
                     _metrics.SecretRefused(result.SecretDestroyed);
@@ -258,7 +274,7 @@ internal sealed partial class OtsConnectionHandler
         }
     }
 
-    private HttpStatus WriteRevealed(ReadOnlySpan<byte> record, byte[] material, ConnectionDirective connection, PipeWriter output)
+    private HttpStatus WriteRevealed(ReadOnlySpan<byte> record, ReadOnlySpan<byte> aesKey, ReadOnlySpan<byte> id, ConnectionDirective connection, PipeWriter output)
     {
         var plaintextLength = SecretCipher.GetPlaintextLength(record.Length);
         var plaintext = ArrayPool<byte>.Shared.Rent(Math.Max(plaintextLength, 1));
@@ -268,7 +284,7 @@ internal sealed partial class OtsConnectionHandler
             // The record was found under the tag only the right phrase derives, so it opens unless the store
             // was tampered with; then the secret is already claimed (deleted) and the honest answer is 404.
             if (plaintextLength < 0 ||
-                !SecretCipher.TryOpen(KeyMaterial.AesKey(material), KeyMaterial.Id(material).Span, record, plaintext.AsSpan(0, plaintextLength)))
+                !SecretCipher.TryOpen(aesKey, id, record, plaintext.AsSpan(0, plaintextLength)))
             {
                 Log.RecordRejected(_logger);
                 _metrics.SecretNotFound();

@@ -41,6 +41,36 @@ public sealed class SecretOptionsTests : IDisposable
         Assert.Equal(fromOption.Pepper, fromFile.Pepper);
     }
 
+    [Fact]
+    public void The_previous_pepper_of_a_rotation_is_a_pepper_or_none()
+    {
+        const string Previous = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="; // bytes 32..63
+
+        var fromOption = Load(("Pepper", PepperBase64), ("PreviousPepper", Previous));
+        var fromFile = Load(("Pepper", PepperBase64), ("PreviousPepperFile", File(Previous + "\n")));
+        var none = Load(("Pepper", PepperBase64), ("PreviousPepper", "None"));
+
+        Assert.Equal(Enumerable.Range(32, 32).Select(i => (byte)i), fromOption.PreviousPepper);
+        Assert.Equal(fromOption.PreviousPepper, fromFile.PreviousPepper);
+        Assert.Empty(Assert.IsType<byte[]>(none.PreviousPepper));
+        Assert.Null(Load(("Pepper", PepperBase64)).PreviousPepper);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--pepper", PepperBase64, "--previous-pepper", "not base64!" }, "invalid PreviousPepper: expected base64 of at least 16 bytes, or none")]
+    [InlineData(new[] { "--pepper", PepperBase64, "--previous-pepper", PepperBase64 }, "--previous-pepper is the current --pepper")]
+    [InlineData(new[] { "--previous-pepper", "none" }, "--previous-pepper none needs a --pepper")]
+    public async Task A_previous_pepper_that_makes_no_rotation_stops_the_start(string[] args, string expected)
+    {
+        using var error = new StringWriter();
+
+        var edge = await EdgeHost.TryStartAsync(["--urls", "http://127.0.0.1:0", "--store", "127.0.0.1:1", .. args], error);
+
+        Assert.Null(edge);
+        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(PepperBase64, error.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--store-password-file", "MISSING", "cannot read StorePasswordFile")]
     [InlineData("--store-password-file", "", "invalid StorePasswordFile")]
@@ -48,6 +78,7 @@ public sealed class SecretOptionsTests : IDisposable
     [InlineData("--pepper-file", "MISSING", "cannot read PepperFile")]
     [InlineData("--pepper-file", "not base64!\n", "invalid PepperFile: expected base64 of at least 16 bytes")]
     [InlineData("--pepper-file", "AAECAwQFBgcICQoLDA0ODw\n", "invalid PepperFile: expected base64 of at least 16 bytes")]
+    [InlineData("--previous-pepper-file", "not base64!\n", "invalid PreviousPepperFile: expected base64 of at least 16 bytes, or none")]
     public async Task A_secret_file_that_cannot_serve_stops_the_start_without_showing_its_content(string option, string content, string expected)
     {
         var path = content == "MISSING" ? Path.Combine(_directory.Path, "missing") : File(content);
@@ -64,12 +95,14 @@ public sealed class SecretOptionsTests : IDisposable
     [Fact]
     public void The_options_never_print_their_secrets()
     {
-        var options = Load(("Store", "g:6379,password=in-the-string"), ("StorePasswordFile", File("from-the-file\n")), ("Pepper", PepperBase64));
+        const string Previous = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+        var options = Load(("Store", "g:6379,password=in-the-string"), ("StorePasswordFile", File("from-the-file\n")), ("Pepper", PepperBase64), ("PreviousPepper", Previous));
 
         var printed = options.ToString() + " " + options with { DataDir = "other" };
         Assert.DoesNotContain("in-the-string", printed, StringComparison.Ordinal);
         Assert.DoesNotContain("from-the-file", printed, StringComparison.Ordinal);
         Assert.DoesNotContain(PepperBase64, printed, StringComparison.Ordinal);
+        Assert.DoesNotContain(Previous, printed, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -97,6 +130,8 @@ public sealed class SecretOptionsTests : IDisposable
     [Theory]
     [InlineData(new[] { "--pepper", PepperBase64 }, new[] { "--pepper" })]
     [InlineData(new[] { "--pepper=" + PepperBase64 }, new[] { "--pepper" })]
+    [InlineData(new[] { "--pepper-file", "/run/secrets/pepper", "--previous-pepper", PepperBase64 }, new[] { "--previous-pepper" })]
+    [InlineData(new[] { "--pepper-file", "/run/secrets/pepper", "--previous-pepper", "none" }, new string[0])]
     [InlineData(new[] { "--store", "g:6379,password=pw" }, new[] { "--store" })]
     [InlineData(new[] { "--STORE=g:6379,ssl=true,Password=pw" }, new[] { "--store" })]
     [InlineData(new[] { "--store", "g:6379", "--pepper-file", "/run/secrets/pepper", "--store-password-file", "/run/secrets/pw" }, new string[0])]

@@ -56,6 +56,49 @@ public sealed class LateClaimTests
     }
 
     [Theory, OnRedis]
+    public async Task In_a_pepper_rotation_both_late_claims_settle_and_the_record_goes_back(string store)
+    {
+        Assert.Equal(OnRedisAttribute.Name, store);
+        await using var impatient = await ImpatientStore.StartAsync();
+        var (redis, admin, secrets) = (impatient.Redis, impatient.Admin, impatient.Secrets);
+        var outcomes = new List<LateClaim>();
+        var bothSettled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        secrets.LateClaimSettled += outcome =>
+        {
+            lock (outcomes)
+            {
+                outcomes.Add(outcome);
+                if (outcomes.Count == 2)
+                {
+                    bothSettled.TrySetResult();
+                }
+            }
+        };
+
+        // Created under the previous pepper's tag; the reveal names the new tag first.
+        var secret = Secret.New();
+        var newTag = Secret.NewTag();
+        Assert.True(await secrets.CreateAsync(secret.Id, secret.Tag, secret.Record, s_ttl));
+
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", PauseMilliseconds, "WRITE");
+        await Assert.ThrowsAsync<TimeoutException>(() => secrets.RevealAsync(secret.Id, newTag, secret.Tag));
+
+        // The claim under the new tag finds nothing; the one under the previous tag takes the record and puts it back.
+        await bothSettled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([LateClaim.TookNothing, LateClaim.PutBack], outcomes.Order());
+        await using var patient = await StoreConnection.ConnectAsync(redis.ConnectionString, TimeSpan.FromSeconds(10));
+        var reader = new SecretStore(patient, maxPhraseAttempts: 5);
+        using (var revealed = await reader.RevealAsync(secret.Id, newTag, secret.Tag))
+        {
+            Assert.Equal(RevealOutcome.Revealed, revealed.Outcome);
+            Assert.True(revealed.UnderPreviousTag);
+            Assert.Equal(secret.Record, revealed.Record.ToArray());
+        }
+
+        Assert.False(await admin.GetDatabase().KeyExistsAsync(StoreKeys.Record(secret.Id, newTag)));
+    }
+
+    [Theory, OnRedis]
     public async Task A_late_claim_racing_another_reader_leaves_exactly_one_reveal(string store)
     {
         Assert.Equal(OnRedisAttribute.Name, store);

@@ -284,6 +284,89 @@ public sealed class SecretStoreTests : IClassFixture<GarnetFixture>, IClassFixtu
         }
     }
 
+    // A pepper rotation (--previous-pepper): the reveal names the tag under the new pepper and the one under the
+    // previous pepper, and a secret stored under either reveals, exactly once.
+
+    [Theory, OnGarnet, OnRedis]
+    public async Task In_a_rotation_a_secret_under_the_previous_tag_reveals_once_and_leaves_nothing(string store)
+    {
+        var secrets = Store(store);
+        var secret = Secret.New();
+        var newTag = Secret.NewTag();
+        Assert.True(await secrets.CreateAsync(secret.Id, secret.Tag, secret.Record, s_ttl));
+
+        using (var first = await secrets.RevealAsync(secret.Id, newTag, secret.Tag))
+        {
+            Assert.Equal(RevealOutcome.Revealed, first.Outcome);
+            Assert.True(first.UnderPreviousTag);
+            Assert.Equal(secret.Record, first.Record.ToArray());
+        }
+
+        using var second = await secrets.RevealAsync(secret.Id, newTag, secret.Tag);
+        Assert.Equal(RevealOutcome.NotFound, second.Outcome);
+        Assert.False(await Database(store).KeyExistsAsync(StoreKeys.Guard(secret.Id)));
+        Assert.False(await Database(store).KeyExistsAsync(StoreKeys.Record(secret.Id, secret.Tag)));
+        Assert.False(await Database(store).KeyExistsAsync(StoreKeys.Record(secret.Id, newTag)));
+    }
+
+    [Theory, OnGarnet, OnRedis]
+    public async Task In_a_rotation_a_secret_under_the_new_tag_reveals_as_before(string store)
+    {
+        var secrets = Store(store);
+        var secret = Secret.New();
+        Assert.True(await secrets.CreateAsync(secret.Id, secret.Tag, secret.Record, s_ttl));
+
+        using var revealed = await secrets.RevealAsync(secret.Id, secret.Tag, Secret.NewTag());
+
+        Assert.Equal(RevealOutcome.Revealed, revealed.Outcome);
+        Assert.False(revealed.UnderPreviousTag);
+        Assert.Equal(secret.Record, revealed.Record.ToArray());
+    }
+
+    [Theory, OnGarnet, OnRedis]
+    public async Task In_a_rotation_a_phrase_matching_neither_tag_is_one_wrong_phrase(string store)
+    {
+        var secrets = Store(store, maxPhraseAttempts: 3);
+        var secret = Secret.New();
+        Assert.True(await secrets.CreateAsync(secret.Id, secret.Tag, secret.Record, s_ttl));
+
+        using (var wrong = await secrets.RevealAsync(secret.Id, Secret.NewTag(), Secret.NewTag()))
+        {
+            Assert.Equal(RevealOutcome.WrongPhrase, wrong.Outcome);
+        }
+
+        // One attempt spent, not two, and the claims of the two wrong tags created nothing.
+        Assert.Equal(2, (long)await Database(store).StringGetAsync(StoreKeys.Guard(secret.Id)));
+        using var right = await secrets.RevealAsync(secret.Id, Secret.NewTag(), secret.Tag);
+        Assert.Equal(RevealOutcome.Revealed, right.Outcome);
+        Assert.Equal(secret.Record, right.Record.ToArray());
+    }
+
+    [Theory, OnGarnet, OnRedis]
+    public async Task In_a_rotation_concurrent_readers_reveal_exactly_once(string store)
+    {
+        var secrets = Store(store);
+        var secret = Secret.New();
+        var newTag = Secret.NewTag();
+        Assert.True(await secrets.CreateAsync(secret.Id, secret.Tag, secret.Record, s_ttl));
+
+        var readers = new Task<RevealResult>[100];
+        for (var i = 0; i < readers.Length; i++)
+        {
+            readers[i] = secrets.RevealAsync(secret.Id, newTag, secret.Tag);
+        }
+
+        var results = await Task.WhenAll(readers);
+
+        Assert.Equal(1, results.Count(r => r.Outcome == RevealOutcome.Revealed));
+        Assert.Equal(99, results.Count(r => r.Outcome == RevealOutcome.NotFound));
+        Assert.Equal(secret.Record, results.Single(r => r.Outcome == RevealOutcome.Revealed).Record.ToArray());
+        foreach (var result in results)
+        {
+            result.Dispose();
+        }
+    }
+
     [Theory, OnGarnet, OnRedis]
     public void The_client_routes_both_keys_to_one_slot(string store)
     {

@@ -230,7 +230,7 @@ public static class EdgeHost
     }
 
     /// <summary>
-    /// The options of <paramref name="args"/> that carry a secret (<c>--pepper</c>, a <c>--store</c> with
+    /// The options of <paramref name="args"/> that carry a secret (<c>--pepper</c>, <c>--previous-pepper</c>, a <c>--store</c> with
     /// <c>password=</c>): every local user can read a command line (<c>ps</c>), not a file or the environment.
     /// </summary>
     internal static IEnumerable<string> SecretsOnCommandLine(string[] args)
@@ -241,6 +241,10 @@ public static class EdgeHost
             if (string.Equals(name, "--pepper", StringComparison.OrdinalIgnoreCase))
             {
                 yield return "--pepper";
+            }
+            else if (string.Equals(name, "--previous-pepper", StringComparison.OrdinalIgnoreCase) && !value.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
+            {
+                yield return "--previous-pepper";
             }
             else if (string.Equals(name, "--store", StringComparison.OrdinalIgnoreCase) && value.Contains("password=", StringComparison.OrdinalIgnoreCase))
             {

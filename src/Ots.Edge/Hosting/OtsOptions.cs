@@ -33,6 +33,12 @@ public sealed record OtsOptions
     /// <summary>Optional server-wide HKDF salt: a dump of the store is useless without it.</summary>
     public byte[] Pepper { get; init; } = [];
 
+    /// <summary>
+    /// During a pepper rotation, the pepper secrets created before it were derived with (empty: they had none);
+    /// reveals try it after <see cref="Pepper"/>. Null when no rotation is under way.
+    /// </summary>
+    public byte[]? PreviousPepper { get; init; }
+
     /// <summary>Largest decoded request body.</summary>
     public int MaxBodyBytes { get; init; } = HttpLimits.DefaultMaxBodyBytes;
 
@@ -89,7 +95,7 @@ public sealed record OtsOptions
     /// password (in <see cref="Store"/> and <see cref="StorePassword"/>) and the pepper: a log line of the options
     /// must not carry them.
     /// </summary>
-    public override string ToString() => "OtsOptions { (not printed: they hold the store's password and the pepper) }";
+    public override string ToString() => "OtsOptions { (not printed: they hold the store's password and the peppers) }";
 
     /// <summary>The documented settings: configuration key, command-line switch, meaning and default.</summary>
     public static IReadOnlyList<Setting> Settings { get; } =
@@ -100,6 +106,8 @@ public sealed record OtsOptions
         new("MaxPhraseAttempts", "--max-phrase-attempts", "wrong phrases before a secret is destroyed (1-1000)", "5"),
         new("Pepper", "--pepper", "optional server secret mixed into every key derivation, base64, at least 16 bytes", "(none)"),
         new("PepperFile", "--pepper-file", "file holding the pepper (base64, as --pepper), instead of --pepper", "(none)"),
+        new("PreviousPepper", "--previous-pepper", "during a pepper rotation, the pepper before it (base64, or none if there was none): secrets created under it still reveal", "(none)"),
+        new("PreviousPepperFile", "--previous-pepper-file", "file holding --previous-pepper, instead of it", "(none)"),
         new("MaxBodyBytes", "--max-body-bytes", "largest request body in bytes (1024-16777216)", "131072"),
         new("DefaultTtlSeconds", "--default-ttl-seconds", "time to live when the request names none", "604800"),
         new("MaxTtlSeconds", "--max-ttl-seconds", "longest time to live; longer requests are clamped", "604800"),
@@ -145,6 +153,7 @@ public sealed record OtsOptions
             DataDir = reader.Text("DataDir", "data"),
             MaxPhraseAttempts = (int)reader.Integer("MaxPhraseAttempts", 5, 1, 1000),
             Pepper = reader.Pepper("Pepper", "PepperFile"),
+            PreviousPepper = reader.PreviousPepper("PreviousPepper", "PreviousPepperFile"),
             MaxBodyBytes = (int)reader.Integer("MaxBodyBytes", HttpLimits.DefaultMaxBodyBytes, 1024, 16 * 1024 * 1024),
             Ttl = new TtlPolicy((long)Math.Ceiling(defaultTtl.TotalMilliseconds), (long)Math.Ceiling(maxTtl.TotalMilliseconds)),
             StoreTimeout = reader.Seconds("StoreTimeoutSeconds", 2, 0.05, 60),
@@ -171,6 +180,13 @@ public sealed record OtsOptions
         if (reader.Error is null && options.StorePassword.Length > 0 && options.Store.Length == 0)
         {
             reader.Error = "--store-password-file needs --store: the embedded Garnet makes up its own password";
+        }
+
+        if (reader.Error is null && options.PreviousPepper is { } previous && previous.AsSpan().SequenceEqual(options.Pepper))
+        {
+            reader.Error = options.Pepper.Length == 0
+                ? "--previous-pepper none needs a --pepper: there is no rotation without a new pepper"
+                : "--previous-pepper is the current --pepper: give the pepper the secrets were created with before the rotation";
         }
 
         if (reader.Error is null && (options.HttpsCertificate.Length == 0) != (options.HttpsKey.Length == 0))
@@ -306,7 +322,15 @@ public sealed record OtsOptions
         }
 
         /// <summary>The pepper, base64, from <paramref name="key"/> or from the file named by <paramref name="fileKey"/> (not both).</summary>
-        public byte[] Pepper(string key, string fileKey)
+        public byte[] Pepper(string key, string fileKey) => PepperSetting(key, fileKey, allowNone: false) ?? [];
+
+        /// <summary>
+        /// The previous pepper of a rotation, as <see cref="Pepper"/>, or <c>none</c> for "there was none" (empty);
+        /// null when not given.
+        /// </summary>
+        public byte[]? PreviousPepper(string key, string fileKey) => PepperSetting(key, fileKey, allowNone: true);
+
+        private byte[]? PepperSetting(string key, string fileKey, bool allowNone)
         {
             var value = configuration[key];
             var fromFile = SecretFile(fileKey);
@@ -315,7 +339,7 @@ public sealed record OtsOptions
                 if (!string.IsNullOrWhiteSpace(value))
                 {
                     Fail($"{key} and {fileKey} both give the pepper: keep one");
-                    return [];
+                    return null;
                 }
 
                 value = fromFile;
@@ -323,6 +347,11 @@ public sealed record OtsOptions
             }
 
             if (string.IsNullOrWhiteSpace(value))
+            {
+                return null;
+            }
+
+            if (allowNone && value.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
             {
                 return [];
             }
@@ -334,8 +363,8 @@ public sealed record OtsOptions
                 return buffer[..length];
             }
 
-            Fail($"invalid {key}: expected base64 of at least 16 bytes");
-            return [];
+            Fail(allowNone ? $"invalid {key}: expected base64 of at least 16 bytes, or none" : $"invalid {key}: expected base64 of at least 16 bytes");
+            return null;
         }
 
         private void Fail(string message) => Error ??= message;

@@ -26,11 +26,12 @@ public readonly struct RevealResult : IDisposable, IEquatable<RevealResult>
 {
     private readonly ReadOnlyMemory<byte> _record;
 
-    private RevealResult(RevealOutcome outcome, ReadOnlyMemory<byte> record, bool secretDestroyed = false)
+    private RevealResult(RevealOutcome outcome, ReadOnlyMemory<byte> record, bool secretDestroyed = false, bool underPreviousTag = false)
     {
         Outcome = outcome;
         _record = record;
         SecretDestroyed = secretDestroyed;
+        UnderPreviousTag = underPreviousTag;
     }
 
     /// <summary>A wrong phrase.</summary>
@@ -48,6 +49,12 @@ public readonly struct RevealResult : IDisposable, IEquatable<RevealResult>
     /// <summary>True when this wrong phrase used the last attempt and destroyed the secret (metrics only).</summary>
     public bool SecretDestroyed { get; }
 
+    /// <summary>
+    /// True when the record was found under the previous pepper's tag (a rotation): it opens with the AES key derived
+    /// under that pepper.
+    /// </summary>
+    public bool UnderPreviousTag { get; }
+
     /// <summary>The sealed record (version ‖ nonce ‖ ciphertext ‖ tag) when revealed; empty otherwise. Valid until <see cref="Dispose"/>.</summary>
     public ReadOnlyMemory<byte> Record => _record;
 
@@ -57,13 +64,14 @@ public readonly struct RevealResult : IDisposable, IEquatable<RevealResult>
     }
 
     /// <inheritdoc/>
-    public bool Equals(RevealResult other) => Outcome == other.Outcome && SecretDestroyed == other.SecretDestroyed && _record.Equals(other._record);
+    public bool Equals(RevealResult other) =>
+        Outcome == other.Outcome && SecretDestroyed == other.SecretDestroyed && UnderPreviousTag == other.UnderPreviousTag && _record.Equals(other._record);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is RevealResult other && Equals(other);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Outcome, SecretDestroyed, _record);
+    public override int GetHashCode() => HashCode.Combine(Outcome, SecretDestroyed, UnderPreviousTag, _record);
 
     /// <summary>Equality by outcome and record buffer identity.</summary>
     public static bool operator ==(RevealResult left, RevealResult right) => left.Equals(right);
@@ -71,5 +79,6 @@ public readonly struct RevealResult : IDisposable, IEquatable<RevealResult>
     /// <summary>Inequality by outcome and record buffer identity.</summary>
     public static bool operator !=(RevealResult left, RevealResult right) => !left.Equals(right);
 
-    internal static RevealResult Revealed(ReadOnlyMemory<byte> record) => new(RevealOutcome.Revealed, record);
+    internal static RevealResult Revealed(ReadOnlyMemory<byte> record, bool underPreviousTag = false) =>
+        new(RevealOutcome.Revealed, record, underPreviousTag: underPreviousTag);
 }

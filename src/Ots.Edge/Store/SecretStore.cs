@@ -157,41 +157,77 @@ public sealed class SecretStore
     /// </summary>
     /// <param name="id">The 16-byte secret id.</param>
     /// <param name="recordTag">The 16-byte record tag derived from the key and the phrase given.</param>
+    /// <param name="previousRecordTag">
+    /// Empty, or the tag the same key and phrase derive under the previous pepper (a rotation, see
+    /// <c>--previous-pepper</c>): its record is claimed in the same round trip, and a secret stored under either tag
+    /// reveals (<see cref="RevealResult.UnderPreviousTag"/> says which). A secret lives under one tag only, so no
+    /// phrase ever matches both; a phrase that matches neither is one wrong phrase, counted once.
+    /// </param>
     /// <returns>The outcome, to be disposed when done with its <see cref="RevealResult.Record"/>.</returns>
-    public async Task<RevealResult> RevealAsync(ReadOnlyMemory<byte> id, ReadOnlyMemory<byte> recordTag)
+    public async Task<RevealResult> RevealAsync(ReadOnlyMemory<byte> id, ReadOnlyMemory<byte> recordTag, ReadOnlyMemory<byte> previousRecordTag = default)
     {
         var guard = StoreKeys.Guard(id.Span);
         var recordKey = StoreKeys.Record(id.Span, recordTag.Span);
+        var rotating = !previousRecordTag.IsEmpty;
+        var previousKey = rotating ? StoreKeys.Record(id.Span, previousRecordTag.Span) : default;
 
         var started = Stopwatch.GetTimestamp();
         var claim = ClaimAsync(_database, recordKey);
+        var previousClaim = rotating ? ClaimAsync(_database, previousKey) : null;
         var getGuard = _database.StringGetAsync(guard);
 
         RedisValue record;
+        var previousRecord = RedisValue.Null;
         RedisValue guardValue;
         try
         {
-            // Pipelined: the guard's reply follows the claim's, so its wait rarely needs the timer.
+            // Pipelined: the later replies follow the claim's, so their waits rarely need the timer.
             record = await claim.WaitAsync(TimeLeft(started)).ConfigureAwait(false);
+            if (previousClaim is not null)
+            {
+                previousRecord = await previousClaim.WaitAsync(TimeLeft(started)).ConfigureAwait(false);
+            }
+
             guardValue = await getGuard.WaitAsync(TimeLeft(started)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            // The caller answers 503 now; the claim may still take the record, and then it goes back.
+            // The caller answers 503 now; a claim may still take its record, and then it goes back.
             _ = SettleLateClaimAsync(claim, recordKey);
+            if (previousClaim is not null)
+            {
+                _ = SettleLateClaimAsync(previousClaim, previousKey);
+            }
+
             throw;
         }
         catch
         {
-            // Observe the guard's fault too. A claim that failed outright (no connection, server error) took nothing;
-            // one that succeeded before the guard's read failed holds the record, which goes back.
+            // Observe the other replies' faults too. A claim that failed outright (no connection, server error) took
+            // nothing; one that succeeded before a later read failed holds its record, which goes back.
+            if (previousClaim is not null)
+            {
+                await ((Task)previousClaim).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
             await ((Task)getGuard).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (claim.IsCompletedSuccessfully)
             {
                 _ = SettleLateClaimAsync(claim, recordKey);
             }
 
+            if (previousClaim is { IsCompletedSuccessfully: true })
+            {
+                _ = SettleLateClaimAsync(previousClaim, previousKey);
+            }
+
             throw;
+        }
+
+        var underPreviousTag = record.IsNull && !previousRecord.IsNull;
+        if (underPreviousTag)
+        {
+            record = previousRecord;
         }
 
         var guardLive = IsLive(guardValue);
@@ -205,11 +241,14 @@ public sealed class SecretStore
 
             // Ours. Remove the guard, then the tombstone, in that order (one DEL deletes its keys in argument order):
             // every state in between still answers 404, whereas a record gone next to a live guard would read as a
-            // wrong phrase. Nobody needs to wait for it: until it lands, the tombstone answers 404.
-            _ = _database.KeyDeleteAsync([guard, recordKey], CommandFlags.FireAndForget);
+            // wrong phrase. Nobody needs to wait for it: until it lands, the tombstone answers 404. In a rotation
+            // both record keys go: the tag that matched nothing names no key, or at worst another tombstone.
+            _ = rotating
+                ? _database.KeyDeleteAsync([guard, recordKey, previousKey], CommandFlags.FireAndForget)
+                : _database.KeyDeleteAsync([guard, recordKey], CommandFlags.FireAndForget);
 
             // Guard gone: the secret was destroyed or has expired, and the claim has consumed its record anyway.
-            return guardLive ? RevealResult.Revealed((ReadOnlyMemory<byte>)record) : RevealResult.NotFound;
+            return guardLive ? RevealResult.Revealed((ReadOnlyMemory<byte>)record, underPreviousTag) : RevealResult.NotFound;
         }
 
         if (!guardLive)
