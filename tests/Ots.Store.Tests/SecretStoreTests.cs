@@ -236,21 +236,7 @@ public sealed class SecretStoreTests : IClassFixture<GarnetFixture>, IClassFixtu
         var secret = Secret.New();
         Assert.True(await secrets.CreateAsync(secret.Id, secret.Tag, secret.Record, s_ttl));
 
-        var readers = new Task<RevealResult>[100];
-        for (var i = 0; i < readers.Length; i++)
-        {
-            readers[i] = secrets.RevealAsync(secret.Id, secret.Tag);
-        }
-
-        var results = await Task.WhenAll(readers);
-
-        Assert.Equal(1, results.Count(r => r.Outcome == RevealOutcome.Revealed));
-        Assert.Equal(99, results.Count(r => r.Outcome == RevealOutcome.NotFound));
-        Assert.Equal(secret.Record, results.Single(r => r.Outcome == RevealOutcome.Revealed).Record.ToArray());
-        foreach (var result in results)
-        {
-            result.Dispose();
-        }
+        await AssertOneOfManyRevealsAsync(secret, () => secrets.RevealAsync(secret.Id, secret.Tag));
     }
 
     [Theory, OnGarnet, OnRedis]
@@ -350,21 +336,7 @@ public sealed class SecretStoreTests : IClassFixture<GarnetFixture>, IClassFixtu
         var newTag = Secret.NewTag();
         Assert.True(await secrets.CreateAsync(secret.Id, secret.Tag, secret.Record, s_ttl));
 
-        var readers = new Task<RevealResult>[100];
-        for (var i = 0; i < readers.Length; i++)
-        {
-            readers[i] = secrets.RevealAsync(secret.Id, newTag, secret.Tag);
-        }
-
-        var results = await Task.WhenAll(readers);
-
-        Assert.Equal(1, results.Count(r => r.Outcome == RevealOutcome.Revealed));
-        Assert.Equal(99, results.Count(r => r.Outcome == RevealOutcome.NotFound));
-        Assert.Equal(secret.Record, results.Single(r => r.Outcome == RevealOutcome.Revealed).Record.ToArray());
-        foreach (var result in results)
-        {
-            result.Dispose();
-        }
+        await AssertOneOfManyRevealsAsync(secret, () => secrets.RevealAsync(secret.Id, newTag, secret.Tag));
     }
 
     [Theory, OnGarnet, OnRedis]
@@ -380,6 +352,26 @@ public sealed class SecretStoreTests : IClassFixture<GarnetFixture>, IClassFixtu
     public async Task Ping_answers_while_the_store_runs(string store)
     {
         Assert.True(await Store(store).PingAsync());
+    }
+
+    /// <summary>Starts 100 reveals of <paramref name="secret"/> at once: exactly one reveals it, the others find nothing.</summary>
+    private static async Task AssertOneOfManyRevealsAsync(Secret secret, Func<Task<RevealResult>> reveal)
+    {
+        var readers = new Task<RevealResult>[100];
+        for (var i = 0; i < readers.Length; i++)
+        {
+            readers[i] = reveal();
+        }
+
+        var results = await Task.WhenAll(readers);
+
+        Assert.Equal(1, results.Count(r => r.Outcome == RevealOutcome.Revealed));
+        Assert.Equal(99, results.Count(r => r.Outcome == RevealOutcome.NotFound));
+        Assert.Equal(secret.Record, results.Single(r => r.Outcome == RevealOutcome.Revealed).Record.ToArray());
+        foreach (var result in results)
+        {
+            result.Dispose();
+        }
     }
 
     private IConnectionMultiplexer Connection(string store) =>
