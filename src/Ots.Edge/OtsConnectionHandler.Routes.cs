@@ -251,7 +251,7 @@ internal sealed partial class OtsConnectionHandler
             {
                 case RevealOutcome.Revealed:
                     var aesKey = result.UnderPreviousTag ? KeyMaterial.PreviousAesKey(material) : KeyMaterial.AesKey(material);
-                    return WriteRevealed(result.Record.Span, aesKey, KeyMaterial.Id(material).Span, connection, output);
+                    return WriteRevealed(result.Record.Span, aesKey, KeyMaterial.Id(material).Span, result.UnderPreviousTag, connection, output);
                 case RevealOutcome.WrongPhrase:
                     _limiter.RecordFailure(client);
                     _metrics.SecretRefused(result.SecretDestroyed);
@@ -274,7 +274,8 @@ internal sealed partial class OtsConnectionHandler
         }
     }
 
-    private HttpStatus WriteRevealed(ReadOnlySpan<byte> record, ReadOnlySpan<byte> aesKey, ReadOnlySpan<byte> id, ConnectionDirective connection, PipeWriter output)
+    private HttpStatus WriteRevealed(
+        ReadOnlySpan<byte> record, ReadOnlySpan<byte> aesKey, ReadOnlySpan<byte> id, bool underPreviousPepper, ConnectionDirective connection, PipeWriter output)
     {
         var plaintextLength = SecretCipher.GetPlaintextLength(record.Length);
         var plaintext = ArrayPool<byte>.Shared.Rent(Math.Max(plaintextLength, 1));
@@ -296,7 +297,7 @@ internal sealed partial class OtsConnectionHandler
             var length = RevealSecret.WriteRevealedBody(plaintext.AsSpan(0, plaintextLength), json);
             ResponseWriter.Write(output, HttpStatus.OK, json.AsSpan(0, length), connection);
             CryptographicOperations.ZeroMemory(json.AsSpan(0, length));
-            _metrics.SecretRevealed();
+            _metrics.SecretRevealed(underPreviousPepper);
             return HttpStatus.OK;
         }
         finally

@@ -4,10 +4,10 @@ namespace Ots.Edge.Tests;
 
 /// <summary>
 /// Rotating the pepper (<c>--previous-pepper</c>): an edge given the new pepper and the previous one reveals
-/// secrets created under either, counts a wrong phrase once, and creates new ones under the new pepper only; once
-/// the previous pepper is dropped, the secrets created under it can no longer be opened. Each step restarts the
-/// edge on the same store, as a deploy would: the embedded one on a shared data directory, or in a binary run the
-/// external store every edge of the run uses.
+/// secrets created under either (and counts those that came back under the previous one), counts a wrong phrase
+/// once, and creates new ones under the new pepper only; once the previous pepper is dropped, the secrets created
+/// under it can no longer be opened. Each step restarts the edge on the same store, as a deploy would: the embedded
+/// one on a shared data directory, or in a binary run the external store every edge of the run uses.
 /// </summary>
 public sealed class PepperRotationTests
 {
@@ -32,6 +32,7 @@ public sealed class PepperRotationTests
         {
             using var client = Client(edge);
             await client.AssertRevealsAsync(unpeppered, "p0", "created without a pepper");
+            Assert.Equal(1, await RevealedUnderPreviousPepperAsync(client));
             early = await client.GenerateAsync("created under the first pepper", "p1");
             guessed = await client.GenerateAsync("guessed at during the rotation", "p2");
             dropped = await client.GenerateAsync("left until the previous pepper is dropped", "p3");
@@ -50,6 +51,10 @@ public sealed class PepperRotationTests
             await client.AssertRevealsAsync(guessed, "p2", "guessed at during the rotation");
 
             late = await client.GenerateAsync("created under the second pepper", "p4");
+            await client.AssertRevealsAsync(await client.GenerateAsync("created and revealed during the rotation", "p5"), "p5", "created and revealed during the rotation");
+
+            // Counted: the two secrets that came back under the previous pepper, not the one under the new pepper.
+            Assert.Equal(2, await RevealedUnderPreviousPepperAsync(client));
         }
 
         // The previous pepper dropped: new secrets reveal; one created under the first pepper no longer opens.
@@ -65,4 +70,7 @@ public sealed class PepperRotationTests
         EdgeServer.StartAsync(new EdgeServerOptions { DataDirectory = data.Path, Arguments = ["--max-phrase-attempts", "3", .. pepperArguments] });
 
     private static HttpClient Client(EdgeServer edge) => new() { BaseAddress = edge.BaseUri };
+
+    private static async Task<double> RevealedUnderPreviousPepperAsync(HttpClient client) =>
+        PrometheusText.Parse(await client.GetStringAsync(new Uri("metrics", UriKind.Relative))).Value("ots_secrets_revealed_previous_pepper_total");
 }

@@ -60,6 +60,7 @@ internal sealed class OtsMetrics : IDisposable
     private readonly Counter<long> _lateClaims;
     private readonly Counter<long> _created;
     private readonly Counter<long> _revealed;
+    private readonly Counter<long> _revealedUnderPreviousPepper;
     private readonly Counter<long> _refused;
     private readonly Counter<long> _destroyed;
     private readonly Counter<long> _notFound;
@@ -89,6 +90,9 @@ internal sealed class OtsMetrics : IDisposable
             "Claims that completed after their reveal had answered 503, by outcome: put_back (the secret can be revealed again), took_nothing, expired, unknown (the secret may be lost).");
         _created = _meter.CreateCounter<long>("ots.secrets.created", "{secret}", "Secrets stored (201).");
         _revealed = _meter.CreateCounter<long>("ots.secrets.revealed", "{secret}", "Secrets revealed, and so deleted (200).");
+        _revealedUnderPreviousPepper = _meter.CreateCounter<long>(
+            "ots.secrets.revealed_previous_pepper", "{secret}",
+            "Of the secrets revealed, those created under --previous-pepper (a pepper rotation): how many still come back under it.");
         _refused = _meter.CreateCounter<long>("ots.secrets.refused", "{secret}", "Reveals refused for a wrong phrase (403), including the one that destroys the secret.");
         _destroyed = _meter.CreateCounter<long>("ots.secrets.destroyed", "{secret}", "Secrets destroyed by their last allowed wrong phrase.");
         _notFound = _meter.CreateCounter<long>("ots.secrets.not_found", "{secret}", "Reveals of an unknown, malformed, expired, revealed or destroyed key (404).");
@@ -96,6 +100,7 @@ internal sealed class OtsMetrics : IDisposable
         // Series without tags show from the start, at 0, rather than after their first event.
         _created.Add(0);
         _revealed.Add(0);
+        _revealedUnderPreviousPepper.Add(0);
         _refused.Add(0);
         _destroyed.Add(0);
         _notFound.Add(0);
@@ -148,8 +153,15 @@ internal sealed class OtsMetrics : IDisposable
     /// <summary>A secret was stored.</summary>
     public void SecretCreated() => _created.Add(1);
 
-    /// <summary>A secret was revealed.</summary>
-    public void SecretRevealed() => _revealed.Add(1);
+    /// <summary>A secret was revealed; <paramref name="underPreviousPepper"/> when it was created under <c>--previous-pepper</c>.</summary>
+    public void SecretRevealed(bool underPreviousPepper)
+    {
+        _revealed.Add(1);
+        if (underPreviousPepper)
+        {
+            _revealedUnderPreviousPepper.Add(1);
+        }
+    }
 
     /// <summary>A wrong phrase was refused; <paramref name="destroyed"/> when it was the last attempt.</summary>
     public void SecretRefused(bool destroyed)
